@@ -1,0 +1,98 @@
+"""Checks of single values, shared by every way into the domain."""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+import zoneinfo
+from functools import lru_cache
+
+from heliograph.domain.errors import InvalidValue
+
+# A DNS label: pages live at <slug>.<domain>.
+_SLUG = re.compile(r"[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?")
+_HOST_LABEL = re.compile(r"(?!-)[a-z0-9-]{1,63}(?<!-)")
+_HEX_COLOUR = re.compile(r"#[0-9a-fA-F]{6}")
+
+# Host names the service itself uses, which no page may take as its slug.
+RESERVED_SLUGS = frozenset(
+    {"www", "api", "app", "admin", "console", "accounts", "static", "media", "p", "status",
+     "mail", "smtp", "ftp", "localhost", "runstatus", "healthz", "readyz", "metrics"}
+)
+
+
+@lru_cache(maxsize=1)
+def time_zone_names() -> frozenset[str]:
+    return frozenset(zoneinfo.available_timezones())
+
+
+def check_slug(slug: str, *, field: str = "slug") -> str:
+    if not _SLUG.fullmatch(slug):
+        raise InvalidValue(
+            "invalid_slug",
+            f"{slug!r} is not a valid slug: use 1 to 63 lower-case letters, digits and hyphens, "
+            "starting and ending with a letter or digit.",
+            field=field,
+        )
+    if slug in RESERVED_SLUGS:
+        raise InvalidValue(
+            "reserved_slug", f"The slug {slug!r} is reserved: choose another.", field=field
+        )
+    return slug
+
+
+def check_time_zone(name: str, *, field: str = "time_zone") -> str:
+    if name not in time_zone_names():
+        raise InvalidValue(
+            "invalid_time_zone",
+            f"{name!r} is not a known IANA time zone name: use a name such as "
+            "'Europe/Zurich' or 'America/Chicago'.",
+            field=field,
+        )
+    return name
+
+
+def check_domain(host: str, *, field: str = "custom_domain") -> str:
+    host = host.strip().lower().rstrip(".")
+    labels = host.split(".")
+    if len(host) > 253 or len(labels) < 2 or not all(_HOST_LABEL.fullmatch(x) for x in labels):
+        raise InvalidValue(
+            "invalid_domain",
+            f"{host!r} is not a valid domain name: give a host such as status.example.com, "
+            "without scheme or path.",
+            field=field,
+        )
+    return host
+
+
+def check_colour(value: str, *, field: str) -> str:
+    if not _HEX_COLOUR.fullmatch(value):
+        raise InvalidValue(
+            "invalid_colour",
+            f"{value!r} is not a colour: use six hexadecimal digits such as #1a2b3c.",
+            field=field,
+        )
+    return value.lower()
+
+
+def check_text(value: str, *, field: str, max_length: int, required: bool = True) -> str:
+    value = value.strip()
+    if required and not value:
+        raise InvalidValue("required", f"{field} must not be empty.", field=field)
+    if len(value) > max_length:
+        raise InvalidValue(
+            "too_long",
+            f"{field} is {len(value)} characters long: the maximum is {max_length}.",
+            field=field,
+        )
+    return value
+
+
+def check_aware(moment: dt.datetime, *, field: str) -> dt.datetime:
+    if moment.tzinfo is None or moment.utcoffset() is None:
+        raise InvalidValue(
+            "naive_time",
+            f"{field} has no UTC offset: give a time such as 2026-03-01T14:02:00+01:00.",
+            field=field,
+        )
+    return moment.astimezone(dt.UTC)
