@@ -70,7 +70,7 @@ def open_incident(
             "monitoring, or record a past incident with backfill.",
             field="status",
         )
-    title = check_text(title, field="title", max_length=TITLE_MAX)
+    title = check_text(title, field="title", max_length=TITLE_MAX, multiline=False)
     text = check_text(text, field="text", max_length=TEXT_MAX)
     now = timezone.now()
     at = event_time(at, previous=None, now=now)
@@ -183,7 +183,7 @@ def backfill_incident(
 
     `events` run oldest first; the last one is `resolved` and its state is operational.
     """
-    title = check_text(title, field="title", max_length=TITLE_MAX)
+    title = check_text(title, field="title", max_length=TITLE_MAX, multiline=False)
     checked = _check_past_events(events)
     chosen = resolve_services(page, services)
     now = timezone.now()
@@ -226,7 +226,7 @@ def update_incident(
     corrects the whole incident, including its outage figures.
     """
     if title is not None:
-        title = check_text(title, field="title", max_length=TITLE_MAX)
+        title = check_text(title, field="title", max_length=TITLE_MAX, multiline=False)
     chosen = None if services is None else resolve_services(incident.page, services)
     if post_mortem not in (_UNSET, None):
         post_mortem = check_text(post_mortem, field="post_mortem", max_length=100_000,
@@ -294,10 +294,11 @@ def _lock_open(incident: Incident, *, closing: bool = False) -> Incident:
     """Lock the incident's row for the rest of the transaction; reject a closed incident.
 
     The lock orders concurrent posters on PostgreSQL; SQLite already runs one writing
-    transaction at a time.
+    transaction at a time. Only the incident's row is locked: PostgreSQL rejects FOR UPDATE on
+    the outer join to the nullable `latest_event`.
     """
     locked = (
-        Incident.objects.select_for_update()
+        Incident.objects.select_for_update(of=("self",))
         .select_related("page", "latest_event")
         .get(pk=incident.pk)
     )

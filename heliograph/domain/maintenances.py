@@ -45,7 +45,7 @@ def schedule_maintenance(
     actor: Actor,
 ) -> Maintenance:
     """Announce a maintenance window; it starts as scheduled."""
-    title = check_text(title, field="title", max_length=TITLE_MAX)
+    title = check_text(title, field="title", max_length=TITLE_MAX, multiline=False)
     description = check_text(description, field="description", max_length=TEXT_MAX,
                              required=False)
     starts_at, ends_at = _check_window(starts_at, ends_at)
@@ -72,12 +72,12 @@ def update_maintenance(
     starts_at: dt.datetime | None = None,
     ends_at: dt.datetime | None = None,
     services: Iterable[int | Service] | None = None,
-    auto_transition: bool | None | type[Ellipsis] = ...,
+    auto_transition: bool | type[Ellipsis] | None = ...,
     actor: Actor,
 ) -> Maintenance:
     """Edit a maintenance's announcement; a completed one keeps its window and services."""
     if title is not None:
-        title = check_text(title, field="title", max_length=TITLE_MAX)
+        title = check_text(title, field="title", max_length=TITLE_MAX, multiline=False)
     if description is not None:
         description = check_text(description, field="description", max_length=TEXT_MAX,
                                  required=False)

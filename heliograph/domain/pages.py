@@ -52,10 +52,10 @@ def update_page(page: Page, changes: dict[str, Any], *, actor: Actor) -> Page:
     values = clean_page_fields(changes, partial=True)
     with transaction.atomic():
         locked = Page.objects.select_for_update().get(pk=page.pk)
-        if "slug" in values and values["slug"] != locked.slug:
-            if Page.objects.filter(slug=values["slug"]).exists():
-                raise Conflict("slug_taken", f"The slug {values['slug']!r} is already taken.",
-                               field="slug")
+        new_slug = values.get("slug", locked.slug)
+        if new_slug != locked.slug and Page.objects.filter(slug=new_slug).exists():
+            raise Conflict("slug_taken", f"The slug {new_slug!r} is already taken.",
+                           field="slug")
         if values.get("custom_domain"):
             _check_domain_free(values["custom_domain"], locked.pk)
         before = audit.snapshot(locked, PAGE_FIELDS)
@@ -68,7 +68,7 @@ def update_page(page: Page, changes: dict[str, Any], *, actor: Actor) -> Page:
             audit.record(locked, actor, "page.update", locked,
                          before={k: before[k] for k in changed},
                          after={k: after[k] for k in changed})
-    for name in PAGE_FIELDS + ["version", "updated_at"]:
+    for name in [*PAGE_FIELDS, "version", "updated_at"]:
         setattr(page, name, getattr(locked, name))
     return page
 
@@ -107,9 +107,9 @@ def _clean_page_field(name: str, value: Any) -> Any:
         case "slug":
             return check_slug(value.strip())
         case "title":
-            return check_text(value, field=name, max_length=200)
+            return check_text(value, field=name, max_length=200, multiline=False)
         case "default_status_message":
-            return check_text(value, field=name, max_length=300)
+            return check_text(value, field=name, max_length=300, multiline=False)
         case "time_zone":
             return check_time_zone(value.strip())
         case "banner_color_rule":
@@ -240,7 +240,7 @@ def add_service(
     actor: Actor,
 ) -> Service:
     """Add a service; it reports figures from `start_date`, by default today in the page's zone."""
-    name = check_text(name, field="name", max_length=100)
+    name = check_text(name, field="name", max_length=100, multiline=False)
     description = check_text(description, field="description", max_length=2000, required=False)
     _check_group(page, group)
     today = timezone.now().astimezone(zoneinfo.ZoneInfo(page.time_zone)).date()
@@ -265,7 +265,7 @@ def update_service(service: Service, changes: dict[str, Any], *, actor: Actor) -
         raise InvalidValue("unknown_field", f"Unknown service field {unknown[0]!r}.",
                            field=unknown[0])
     if "name" in changes:
-        changes["name"] = check_text(changes["name"], field="name", max_length=100)
+        changes["name"] = check_text(changes["name"], field="name", max_length=100, multiline=False)
     if "description" in changes:
         changes["description"] = check_text(changes["description"] or "", field="description",
                                             max_length=2000, required=False)
@@ -313,7 +313,7 @@ def reorder_services(page: Page, ordered_ids: Sequence[int], *, actor: Actor) ->
 
 def add_group(page: Page, *, name: str, position: int | None = None,
               actor: Actor) -> ServiceGroup:
-    name = check_text(name, field="name", max_length=100)
+    name = check_text(name, field="name", max_length=100, multiline=False)
     with transaction.atomic():
         if ServiceGroup.objects.annotate(lower=Lower("name")).filter(
             page=page, lower=name.lower()

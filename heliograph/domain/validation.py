@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 import re
+import unicodedata
 import zoneinfo
 from functools import lru_cache
 
@@ -75,8 +76,20 @@ def check_colour(value: str, *, field: str) -> str:
     return value.lower()
 
 
-def check_text(value: str, *, field: str, max_length: int, required: bool = True) -> str:
+def check_text(
+    value: str, *, field: str, max_length: int, required: bool = True, multiline: bool = True
+) -> str:
+    """Return `value` stripped; reject it when empty (if required), too long, or holding
+    control characters (line breaks and tabs are allowed in multi-line text)."""
     value = value.strip()
+    allowed = "\n\r\t" if multiline else ""
+    bad = next((char for char in value if _is_control(char) and char not in allowed), None)
+    if bad is not None:
+        raise InvalidValue(
+            "invalid_character",
+            f"{field} contains the control character U+{ord(bad):04X}: remove it.",
+            field=field,
+        )
     if required and not value:
         raise InvalidValue("required", f"{field} must not be empty.", field=field)
     if len(value) > max_length:
@@ -86,6 +99,10 @@ def check_text(value: str, *, field: str, max_length: int, required: bool = True
             field=field,
         )
     return value
+
+
+def _is_control(char: str) -> bool:
+    return unicodedata.category(char) == "Cc"
 
 
 def check_aware(moment: dt.datetime, *, field: str) -> dt.datetime:
