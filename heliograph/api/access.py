@@ -6,6 +6,9 @@ member of it; anything else is answered 404, so that slugs and ids of other page
 
 from __future__ import annotations
 
+from typing import TypeVar
+
+from django.db.models import Model, QuerySet
 from django.http import Http404, HttpRequest
 from ninja.errors import AuthorizationError
 
@@ -20,6 +23,8 @@ from heliograph.domain.models import (
     Role,
     Service,
 )
+
+M = TypeVar("M", bound=Model)
 
 _RANK = {Role.VIEWER: 0, Role.EDITOR: 1, Role.OWNER: 2}
 
@@ -82,7 +87,7 @@ def get_maintenance(page: Page, maintenance_id: int) -> Maintenance:
     return _one(Maintenance.objects.select_related("page"), page, maintenance_id)
 
 
-def _one(queryset, page: Page, pk: int):  # type: ignore[no-untyped-def]
+def _one(queryset: QuerySet[M], page: Page, pk: int) -> M:
     found = queryset.filter(page=page, pk=pk).first()
     if found is None:
         raise Http404

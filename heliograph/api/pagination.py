@@ -9,9 +9,9 @@ from __future__ import annotations
 import base64
 import datetime as dt
 import json
-from typing import Any
+from typing import Any, cast
 
-from django.db.models import Model, Q, QuerySet
+from django.db.models import Field, Model, Q, QuerySet
 
 from heliograph.api.errors import ApiError
 
@@ -69,7 +69,7 @@ def _decode(cursor: str, size: int) -> list[Any]:
 
 
 def _typed(model: type[Model], field: str, value: Any) -> Any:
-    kind = model._meta.get_field(field).get_internal_type()
+    kind = cast(Field[Any, Any], model._meta.get_field(field)).get_internal_type()
     try:
         if kind == "DateTimeField":
             return dt.datetime.fromisoformat(value)

@@ -61,7 +61,7 @@ class PageSettings(Input):
 
 class PageCreate(PageSettings):
     slug: str = Field(description="DNS label: the page lives at <slug>.<domain>.")
-    title: Annotated[str, Field(min_length=1, max_length=200)]  # type: ignore[assignment]
+    title: Annotated[str, Field(min_length=1, max_length=200)]
 
 
 class PageUpdate(PageSettings):

@@ -198,7 +198,8 @@ def backfill_incident(
         incident.services.set(chosen)
         created = IncidentEvent.objects.bulk_create(
             IncidentEvent(
-                incident=incident, at=past.at, state=past.state, status=past.status,
+                incident=incident, at=past.at, state=past.state or State.OPERATIONAL,
+                status=past.status,
                 text=past.text, author=actor.user, posted_at=now,
             )
             for past in checked
@@ -228,7 +229,7 @@ def update_incident(
     if title is not None:
         title = check_text(title, field="title", max_length=TITLE_MAX, multiline=False)
     chosen = None if services is None else resolve_services(incident.page, services)
-    if post_mortem not in (_UNSET, None):
+    if isinstance(post_mortem, str):
         post_mortem = check_text(post_mortem, field="post_mortem", max_length=100_000,
                                  required=False) or None
 

@@ -9,6 +9,7 @@ from __future__ import annotations
 import datetime as dt
 import logging
 from collections.abc import Iterable
+from typing import Literal
 
 from django.db import transaction
 from django.db.models import Q
@@ -72,7 +73,7 @@ def update_maintenance(
     starts_at: dt.datetime | None = None,
     ends_at: dt.datetime | None = None,
     services: Iterable[int | Service] | None = None,
-    auto_transition: bool | type[Ellipsis] | None = ...,
+    auto_transition: bool | None | Literal["keep"] = "keep",
     actor: Actor,
 ) -> Maintenance:
     """Edit a maintenance's announcement; a completed one keeps its window and services."""
@@ -98,8 +99,8 @@ def update_maintenance(
         locked.title = title if title is not None else locked.title
         locked.description = description if description is not None else locked.description
         locked.starts_at, locked.ends_at = new_start, new_end
-        if auto_transition is not ...:
-            locked.auto_transition = auto_transition  # type: ignore[assignment]
+        if auto_transition != "keep":
+            locked.auto_transition = auto_transition
         locked.updated_at = timezone.now()
         locked.save()
         if chosen is not None:

@@ -8,6 +8,7 @@ apply the rules of the domain in one transaction each.
 from __future__ import annotations
 
 import datetime as dt
+from typing import Any
 
 from django.conf import settings
 from django.db import models
@@ -66,7 +67,7 @@ class Page(models.Model):
     # Bumped by every change to the page or anything on it; public caches key on it.
     version = models.PositiveBigIntegerField(default=1)
 
-    members = models.ManyToManyField(
+    members: models.ManyToManyField[Any, Any] = models.ManyToManyField(
         settings.AUTH_USER_MODEL, through="Membership", related_name="pages"
     )
 

@@ -182,7 +182,12 @@ def _check_twitter(value: str, field: str) -> str:
 
 
 def _check_domain_free(domain: str | None, page_id: int | None) -> None:
-    if domain and Page.objects.filter(custom_domain=domain).exclude(pk=page_id).exists():
+    if not domain:
+        return
+    others = Page.objects.filter(custom_domain=domain)
+    if page_id is not None:
+        others = others.exclude(pk=page_id)
+    if others.exists():
         raise Conflict("domain_taken", f"The domain {domain!r} is used by another page.",
                        field="custom_domain")
 
@@ -341,7 +346,9 @@ def _check_group(page: Page, group: ServiceGroup | None) -> None:
 
 def _check_name_free(page: Page, name: str, service_id: int | None) -> None:
     clash = Service.objects.annotate(lower=Lower("name")).filter(page=page, lower=name.lower())
-    if clash.exclude(pk=service_id).exists():
+    if service_id is not None:
+        clash = clash.exclude(pk=service_id)
+    if clash.exists():
         raise Conflict("duplicate_name",
                        f"A service named {name!r} already exists on this page: choose another "
                        "name.", field="name")
