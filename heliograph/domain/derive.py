@@ -5,14 +5,16 @@ services each event concerns, and passes plain values in. Instants are timezone-
 converted to UTC on the way in, and a naive datetime raises ValueError. Calendar days are local
 days in the page's time zone, so a day lasts 23, 24 or 25 hours across a DST change.
 
-The cost of the outage figures is O(n log n) in the number of events plus one step per day, with
-no per-minute loops: segments are merged with a sweep over their sorted boundaries, and days are
-walked with a cursor over the merged segments.
+The outage figures cost O(n log n) in the number of events, plus one step per day and per day
+that a segment touches. There are no per-minute loops. Segments are merged with a sweep over
+their sorted boundaries, and a cursor over the merged segments walks the days.
 """
 
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
+from functools import lru_cache
+from itertools import pairwise
 from zoneinfo import ZoneInfo
 
 from heliograph.domain.vocab import BannerColorRule, DisplayState, State, worst
@@ -40,6 +42,7 @@ __all__ = [
 
 BANNER_SEPARATOR = " · "
 
+_STATES = tuple(State)
 _STATE_BY_SEVERITY = {state.severity: state for state in State}
 _MAX_SEVERITY = max(_STATE_BY_SEVERITY)
 _ZERO = timedelta(0)
@@ -50,8 +53,8 @@ def _as_utc(value: datetime, field: str) -> datetime:
     """Return `value` converted to UTC, or raise ValueError when it is naive."""
     if value.tzinfo is None or value.utcoffset() is None:
         raise ValueError(
-            f"{field} is a naive datetime ({value.isoformat()}); pass a timezone-aware one, "
-            "e.g. datetime.now(UTC) or a value with tzinfo=UTC"
+            f"{field} is a naive datetime ({value.isoformat()}). Pass a timezone-aware one, "
+            "such as datetime.now(UTC) or a value with tzinfo=UTC."
         )
     return value.astimezone(UTC)
 
@@ -76,8 +79,8 @@ class EventPoint:
 class IncidentTimeline:
     """The events of one incident, oldest first, and when it closed (None while open).
 
-    Events are sorted by time on construction; the sort is stable, so events with the same
-    time keep the order given and the last of them is the one in force.
+    Events are sorted by time on construction. The sort is stable, so events with the same
+    time keep the order given, and the last of them is the one in force.
     """
 
     incident_id: int
@@ -106,7 +109,7 @@ class Segment:
         if end <= start:
             raise ValueError(
                 f"Segment.end ({end.isoformat()}) must be after Segment.start "
-                f"({start.isoformat()}); drop empty spans before building a Segment"
+                f"({start.isoformat()}). Drop empty spans before building a Segment."
             )
         object.__setattr__(self, "start", start)
         object.__setattr__(self, "end", end)
@@ -116,12 +119,21 @@ class Segment:
         return self.end - self.start
 
 
-def _append_joined(segments: list[Segment], start: datetime, end: datetime, state: State) -> None:
-    """Append [start, end) in `state`, extending the last segment when the two touch and match."""
-    if segments and segments[-1].end == start and segments[-1].state is state:
-        segments[-1] = Segment(segments[-1].start, end, state)
+# A span is a Segment before validation: building plain tuples while joining and creating each
+# Segment once keeps the validation in Segment.__post_init__ out of the inner loops.
+_Span = tuple[datetime, datetime, State]
+
+
+def _append_joined(spans: list[_Span], start: datetime, end: datetime, state: State) -> None:
+    """Append [start, end) in `state`, extending the last span when the two touch and match."""
+    if spans and spans[-1][1] == start and spans[-1][2] is state:
+        spans[-1] = (spans[-1][0], end, state)
     else:
-        segments.append(Segment(start, end, state))
+        spans.append((start, end, state))
+
+
+def _to_segments(spans: list[_Span]) -> list[Segment]:
+    return [Segment(start, end, state) for start, end, state in spans]
 
 
 def incident_segments(timeline: IncidentTimeline, service_id: int, now: datetime) -> list[Segment]:
@@ -136,7 +148,7 @@ def incident_segments(timeline: IncidentTimeline, service_id: int, now: datetime
     if timeline.closed_at is not None:
         stop = min(stop, timeline.closed_at)
 
-    segments: list[Segment] = []
+    spans: list[_Span] = []
     events = timeline.events
     for index, event in enumerate(events):
         next_at = events[index + 1].at if index + 1 < len(events) else stop
@@ -145,8 +157,8 @@ def incident_segments(timeline: IncidentTimeline, service_id: int, now: datetime
             continue
         if service_id not in event.service_ids:
             continue
-        _append_joined(segments, event.at, end, event.state)
-    return segments
+        _append_joined(spans, event.at, end, event.state)
+    return _to_segments(spans)
 
 
 def merge_worst(segments: Iterable[Segment]) -> list[Segment]:
@@ -155,7 +167,7 @@ def merge_worst(segments: Iterable[Segment]) -> list[Segment]:
     The result is sorted, its segments never overlap, touching segments of the same state are
     joined, and operational time is left out.
     """
-    # Each boundary is (instant, +1 or -1, severity); the sweep keeps a count of open
+    # Each boundary is (instant, +1 or -1, severity). The sweep keeps a count of open
     # segments per severity, so the worst state in force is the highest non-zero count.
     boundaries: list[tuple[datetime, int, int]] = []
     for segment in segments:
@@ -167,7 +179,7 @@ def merge_worst(segments: Iterable[Segment]) -> list[Segment]:
     boundaries.sort(key=lambda boundary: boundary[0])
 
     open_counts = [0] * (_MAX_SEVERITY + 1)
-    merged: list[Segment] = []
+    spans: list[_Span] = []
     index = 0
     while index < len(boundaries):
         instant = boundaries[index][0]
@@ -177,13 +189,16 @@ def merge_worst(segments: Iterable[Segment]) -> list[Segment]:
             index += 1
         if index == len(boundaries):
             break
-        current = max(
-            (severity for severity in range(1, _MAX_SEVERITY + 1) if open_counts[severity]),
-            default=0,
-        )
+        current = _MAX_SEVERITY
+        while current and not open_counts[current]:
+            current -= 1
         if current:
-            _append_joined(merged, instant, boundaries[index][0], _STATE_BY_SEVERITY[current])
-    return merged
+            _append_joined(spans, instant, boundaries[index][0], _STATE_BY_SEVERITY[current])
+    return _to_segments(spans)
+
+
+def _is_sorted_and_disjoint(segments: Sequence[Segment]) -> bool:
+    return all(earlier.end <= later.start for earlier, later in pairwise(segments))
 
 
 def service_segments(
@@ -212,6 +227,8 @@ def _local_date(instant: datetime, tz: ZoneInfo) -> date:
     return instant.astimezone(tz).date()
 
 
+# Every service on a page needs the same days, so the bounds are cached per zone and day.
+@lru_cache(maxsize=4096)
 def local_day_start(day: date, tz: ZoneInfo) -> datetime:
     """Return the first UTC instant whose local date in `tz` is `day` or later.
 
@@ -256,8 +273,8 @@ def _minutes(span: timedelta) -> float:
 
 
 def _day_length(bounds: tuple[datetime, datetime]) -> int:
-    # NOTE: a few zones used offsets with seconds (Africa/Monrovia until 1972); on the day such
-    # an offset changed, the day's real length is rounded here to whole minutes.
+    # NOTE: a few zones used offsets with seconds, the last being Africa/Monrovia until 1972.
+    # On the day such an offset changed, the day's real length is rounded to whole minutes.
     return round(_minutes(bounds[1] - bounds[0]))
 
 
@@ -295,7 +312,7 @@ class DayFigures:
         """The fraction of the day not down, or None for a no-data or zero-length day."""
         if self.no_data or self.minutes == 0:
             return None
-        return 1 - self.down / self.minutes
+        return _uptime(self.down, self.minutes)
 
 
 def _days(start: date, end: date) -> list[date]:
@@ -315,16 +332,20 @@ def daily_figures(
 
     Only the part of each segment inside a day counts towards it. The segments may overlap (they
     are merged first, worst state winning), so one service's raw incident segments, its merged
-    segments, or `page_segments` can all be passed. Days before `first_day` (no lower limit when
-    None) and after `today` are no-data days. `today` itself counts as a whole day whose time after
-    `now` was operational, because segments never extend past `now`.
+    segments, or `page_segments` can all be passed.
+
+    Days before `first_day` (no lower limit when None) and after `today` are no-data days. For a
+    service, `first_day` is the earlier of its creation date and its first backfilled incident.
+    Today counts as a whole day: segments stop at the `now` they were built with, so the rest of
+    today counts as operational.
     """
     if end < start:
         raise ValueError(
             f"end ({end.isoformat()}) is before start ({start.isoformat()}); "
             "pass the earlier date as start"
         )
-    merged = merge_worst(segments)
+    segment_list = list(segments)
+    merged = segment_list if _is_sorted_and_disjoint(segment_list) else merge_worst(segment_list)
     days = _days(start, end)
     starts = [local_day_start(day, tz) for day in [*days, end + timedelta(days=1)]]
 
@@ -358,7 +379,7 @@ def _day_from_segments(
 ) -> DayFigures:
     """Add up the overlap with one day of the sorted, disjoint segments from `cursor` on."""
     day_start, day_end = bounds
-    totals = dict.fromkeys(State, _ZERO)
+    totals = dict.fromkeys(_STATES, _ZERO)
     index = cursor
     while index < len(merged) and merged[index].start < day_end:
         segment = merged[index]
@@ -384,7 +405,13 @@ def window_uptime(days: Sequence[DayFigures]) -> float | None:
     total_minutes = sum(day.minutes for day in with_data)
     if total_minutes == 0:
         return None
-    return 1 - sum(day.down for day in with_data) / total_minutes
+    return _uptime(sum(day.down for day in with_data), total_minutes)
+
+
+def _uptime(down_minutes: float, minutes: int) -> float:
+    # Down time never exceeds the day, but the sum of the per-state minutes can overshoot it by
+    # a rounding error (1184.9667049 + 255.0332951 > 1440), which would give -2e-16.
+    return min(1.0, max(0.0, 1 - down_minutes / minutes))
 
 
 # --- Current state and banner --------------------------------------------------------------
@@ -410,7 +437,7 @@ def service_display_state(
     """Return the state a service shows: the worst of its open incidents' states.
 
     Under maintenance is shown only when no open incident makes the service worse than
-    operational and a maintenance affecting it is in progress; it never hides an outage.
+    operational and a maintenance affecting it is in progress. It never hides an outage.
     """
     current = worst(list(open_incident_states))
     if current is State.OPERATIONAL and under_maintenance:
@@ -454,9 +481,9 @@ def banner(
 ) -> Banner:
     """Build the page's status message from its open incidents.
 
-    With no open incident, the message is `default_message` in operational green; if
-    `maintenance_in_progress` is true it is shown as under maintenance (blue) instead, so that
-    the banner matches the services that show "Under maintenance". Callers that want the banner
+    With no open incident, the message is `default_message` in operational green. When
+    `maintenance_in_progress` is true, it is shown as under maintenance (blue) instead, so the
+    banner matches the services that show "Under maintenance". Callers that want the banner
     green during maintenance pass False, the default.
 
     With open incidents, the message joins their titles, oldest first (ties broken by id), with

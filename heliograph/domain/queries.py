@@ -122,7 +122,6 @@ def page_status(page: Page, now: dt.datetime | None = None) -> PageStatus:
         ],
         BannerColorRule(page.banner_color_rule),
         page.default_status_message,
-        maintenance_in_progress=bool(active),
     )
     return PageStatus(
         page=page, banner=banner, services=service_states, groups=groups,

@@ -2,7 +2,7 @@
 
 from datetime import UTC, date, datetime, time, timedelta
 from itertools import pairwise
-from zoneinfo import ZoneInfo
+from zoneinfo import ZoneInfo, available_timezones
 
 import pytest
 from hypothesis import given, settings
@@ -447,6 +447,18 @@ def test_events_at_same_instant_last_wins() -> None:
     ]
 
 
+def test_timeline_sorts_events_keeping_ties() -> None:
+    opened = datetime(2026, 6, 1, 10, 0, tzinfo=UTC)
+    later = opened + timedelta(minutes=10)
+    tie_first = EventPoint(later, State.MAJOR_OUTAGE, frozenset({SERVICE}))
+    tie_second = EventPoint(later, State.PARTIAL_OUTAGE, frozenset({SERVICE}))
+    first = EventPoint(opened, State.DEGRADED_PERFORMANCE, frozenset({SERVICE}))
+
+    timeline = IncidentTimeline(1, (tie_first, first, tie_second), closed_at=None)
+
+    assert timeline.events == (first, tie_first, tie_second)
+
+
 def test_page_segments_take_worst_service() -> None:
     start = datetime(2026, 6, 1, 10, 0, tzinfo=UTC)
     api = [Segment(start, start + timedelta(minutes=60), State.PARTIAL_OUTAGE)]
@@ -549,10 +561,21 @@ def test_skipped_day_has_zero_length() -> None:
     assert day_length_minutes(date(2011, 12, 31), apia) == 1440
 
 
+def test_day_starts_at_first_of_repeated_midnight() -> None:
+    # In Cuba, clocks went from 01:00 -04 back to 00:00 -05 on 2025-11-02, so midnight came twice.
+    havana = ZoneInfo("America/Havana")
+    start, end = local_day_bounds(date(2025, 11, 2), havana)
+
+    assert start == datetime(2025, 11, 2, 4, 0, tzinfo=UTC)
+    assert end == datetime(2025, 11, 3, 5, 0, tzinfo=UTC)
+    assert day_length_minutes(date(2025, 11, 1), havana) == 1440
+
+
 # --- Properties ----------------------------------------------------------------------------
 
 zones = st.sampled_from(ZONE_NAMES).map(ZoneInfo)
-# Since 1972 every zone offset is a whole number of minutes, so day lengths are exact.
+# From 1973 on, every offset in the tz database is a whole number of minutes, so day lengths
+# in minutes are exact.
 anchors = st.datetimes(
     min_value=datetime(1973, 1, 1), max_value=datetime(2099, 1, 1), timezones=st.just(UTC)
 )
@@ -675,7 +698,7 @@ def test_overlapping_incident_never_lowers_down(
     if not timelines:
         timelines = [data.draw(timelines_near(anchor, 0))]
     overlapped = data.draw(st.sampled_from(timelines))
-    # The extra incident opens on the service while `overlapped` is under way.
+    # The extra incident opens on the service within two hours after `overlapped` opens.
     extra_start = overlapped.events[0].at + timedelta(seconds=data.draw(st.integers(0, 7200)))
     extra = IncidentTimeline(
         incident_id=100,
@@ -741,6 +764,24 @@ def test_merged_state_is_worst_incident_state(
             default=State.OPERATIONAL,
         )
         assert _segment_state_at(merged, instant) is expected, instant
+
+
+@settings(max_examples=500, deadline=None)
+@given(
+    zone_name=st.sampled_from(sorted(available_timezones())),
+    day=st.dates(min_value=date(1973, 1, 1), max_value=date(2037, 12, 31)),
+)
+def test_day_start_is_first_instant_of_day(zone_name: str, day: date) -> None:
+    tz = ZoneInfo(zone_name)
+    start, end = local_day_bounds(day, tz)
+    second = timedelta(seconds=1)
+
+    assert start <= end
+    assert start.astimezone(tz).date() >= day
+    assert (start - second).astimezone(tz).date() < day
+    if start < end:
+        assert start.astimezone(tz).date() == day
+        assert (end - second).astimezone(tz).date() == day
 
 
 @settings(max_examples=300, deadline=None)
