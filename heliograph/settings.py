@@ -1,6 +1,8 @@
 """Django settings, read from the environment only (see docs/configuration.md)."""
 
+import os
 import secrets
+import time
 from pathlib import Path
 
 import dj_database_url
@@ -29,10 +31,24 @@ def _secret_key() -> str:
             raise ImproperlyConfigured("SECRET_KEY is too short: use at least 32 characters.")
         return configured
     key_file = DATA_DIR / "secret_key"
-    if not key_file.exists():
-        key_file.touch(mode=0o600)
-        key_file.write_text(secrets.token_urlsafe(50))
-    return key_file.read_text().strip()
+    try:
+        # O_EXCL makes one process the writer when several start on a new data directory.
+        descriptor = os.open(key_file, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    except FileExistsError:
+        return _read_key(key_file)
+    with os.fdopen(descriptor, "w") as handle:
+        handle.write(secrets.token_urlsafe(50))
+    return _read_key(key_file)
+
+
+def _read_key(key_file: Path) -> str:
+    """Read the generated key, waiting briefly while another process is still writing it."""
+    for _ in range(50):
+        key = key_file.read_text().strip()
+        if key:
+            return key
+        time.sleep(0.02)
+    raise ImproperlyConfigured(f"{key_file} is empty: delete it to generate a new key.")
 
 
 SECRET_KEY = _secret_key()
@@ -70,6 +86,8 @@ INSTALLED_APPS = [
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
+    # Answers unknown hosts with a 404 before sessions or views run (see its module).
+    "heliograph.public.routing.PageHostMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",

@@ -23,7 +23,7 @@ from heliograph.domain.common import (
 )
 from heliograph.domain.errors import InvalidValue, RuleViolation
 from heliograph.domain.models import Incident, IncidentEvent, Page, Service
-from heliograph.domain.validation import check_aware, check_text
+from heliograph.domain.validation import check_aware, check_choice, check_text
 from heliograph.domain.vocab import State, Status
 
 TITLE_MAX = 300
@@ -56,6 +56,8 @@ def open_incident(
     actor: Actor,
 ) -> Incident:
     """Open an incident with its first event."""
+    state = check_choice(state, State, field="state")
+    status = check_choice(status, Status, field="status")
     if state == State.OPERATIONAL:
         raise RuleViolation(
             "opening_state_operational",
@@ -115,6 +117,8 @@ def post_event(
     `services`, when given, names the services this event concerns if they differ from the
     incident's (a partial fix).
     """
+    state = check_choice(state, State, field="state")
+    status = check_choice(status, Status, field="status")
     if status == Status.RESOLVED:
         if state != State.OPERATIONAL:
             raise RuleViolation(
@@ -348,6 +352,12 @@ def _check_past_events(events: Sequence[PastEvent]) -> list[PastEvent]:
                 field=f"{field}.at",
             )
         is_last = index == len(events) - 1
+        past = PastEvent(
+            at=past.at, text=past.text,
+            status=check_choice(past.status, Status, field=f"{field}.status"),
+            state=None if past.state is None else check_choice(past.state, State,
+                                                               field=f"{field}.state"),
+        )
         state = _past_state(past, index, is_last, len(events), field)
         text = check_text(past.text, field=f"{field}.text", max_length=TEXT_MAX)
         checked.append(PastEvent(at=at, status=past.status, text=text, state=state))

@@ -20,7 +20,7 @@ from heliograph.domain.audit import Actor
 from heliograph.domain.common import event_time, resolve_services
 from heliograph.domain.errors import InvalidValue, RuleViolation
 from heliograph.domain.models import Maintenance, MaintenanceEvent, Page, Service
-from heliograph.domain.validation import check_aware, check_text
+from heliograph.domain.validation import check_aware, check_choice, check_text
 from heliograph.domain.vocab import MaintenanceStatus
 
 logger = logging.getLogger(__name__)
@@ -86,12 +86,14 @@ def update_maintenance(
 
     with transaction.atomic():
         locked = _lock(maintenance)
-        window_changes = starts_at is not None or ends_at is not None
-        if locked.status == MaintenanceStatus.COMPLETED and (window_changes or chosen is not None):
+        changed = [name for name, value in
+                   (("starts_at", starts_at), ("ends_at", ends_at), ("services", chosen))
+                   if value is not None]
+        if locked.status == MaintenanceStatus.COMPLETED and changed:
             raise RuleViolation(
                 "maintenance_completed",
                 "The window and services of a completed maintenance cannot change.",
-                field="starts_at" if window_changes else "services",
+                field=changed[0],
             )
         new_start, new_end = _check_window(starts_at or locked.starts_at,
                                            ends_at or locked.ends_at)
@@ -126,6 +128,8 @@ def post_event(
     Without a status, or with `in_progress`, the maintenance is (or stays) in progress; with
     `completed` it closes; with `scheduled` it posts a note to a maintenance not yet started.
     """
+    if status is not None:
+        status = check_choice(status, MaintenanceStatus, field="status")
     if status == MaintenanceStatus.COMPLETED:
         return close_maintenance(maintenance, text=text, at=at, actor=actor)
     text = check_text(text, field="text", max_length=TEXT_MAX)

@@ -17,6 +17,7 @@ from heliograph.domain.audit import Actor
 from heliograph.domain.errors import Conflict, InvalidValue, RuleViolation
 from heliograph.domain.models import Membership, Page, Role, Service, ServiceGroup
 from heliograph.domain.validation import (
+    check_choice,
     check_colour,
     check_domain,
     check_slug,
@@ -68,6 +69,8 @@ def update_page(page: Page, changes: dict[str, Any], *, actor: Actor) -> Page:
             audit.record(locked, actor, "page.update", locked,
                          before={k: before[k] for k in changed},
                          after={k: after[k] for k in changed})
+            # The record bumped the stored version of the row locked above by one.
+            locked.version += 1
     for name in [*PAGE_FIELDS, "version", "updated_at"]:
         setattr(page, name, getattr(locked, name))
     return page
@@ -197,6 +200,7 @@ def _check_domain_free(domain: str | None, page_id: int | None) -> None:
 
 def set_member(page: Page, user: Any, role: Role, *, actor: Actor) -> Membership:
     """Give `user` a role on the page, adding them if needed."""
+    role = check_choice(role, Role, field="role")
     with transaction.atomic():
         membership, created = Membership.objects.select_for_update().get_or_create(
             page=page, user=user, defaults={"role": role}

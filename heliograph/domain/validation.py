@@ -5,8 +5,10 @@ from __future__ import annotations
 import datetime as dt
 import re
 import unicodedata
+from enum import Enum
 import zoneinfo
 from functools import lru_cache
+from typing import Any, TypeVar
 
 from heliograph.domain.errors import InvalidValue
 
@@ -99,6 +101,21 @@ def check_text(
             field=field,
         )
     return value
+
+
+E = TypeVar("E", bound=Enum)
+
+
+def check_choice(value: Any, enum: type[E], *, field: str) -> E:
+    """Return `value` as a member of `enum`; reject a value outside it, naming the choices."""
+    try:
+        return enum(value)
+    except ValueError:
+        choices = ", ".join(str(member.value) for member in enum)
+        raise InvalidValue(
+            "invalid_choice", f"{value!r} is not a valid {field}: use one of {choices}.",
+            field=field,
+        ) from None
 
 
 def _is_control(char: str) -> bool:
