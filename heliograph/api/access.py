@@ -6,6 +6,7 @@ member of it; anything else is answered 404, so that slugs and ids of other page
 
 from __future__ import annotations
 
+import re
 from typing import TypeVar
 
 from django.db.models import Model, QuerySet
@@ -13,6 +14,7 @@ from django.http import Http404, HttpRequest
 from ninja.errors import AuthorizationError
 
 from heliograph.api.models import ApiToken
+from heliograph.api.schemas import SLUG_PATTERN
 from heliograph.domain.audit import Actor
 from heliograph.domain.models import (
     Incident,
@@ -27,6 +29,7 @@ from heliograph.domain.models import (
 M = TypeVar("M", bound=Model)
 
 _RANK = {Role.VIEWER: 0, Role.EDITOR: 1, Role.OWNER: 2}
+_SLUG = re.compile(SLUG_PATTERN)
 
 
 def token_of(request: HttpRequest) -> ApiToken:
@@ -49,9 +52,18 @@ def visible_pages(request: HttpRequest) -> list[int]:
     )
 
 
-def get_page(request: HttpRequest, slug: str, *, need: Role = Role.VIEWER) -> Page:
-    """Return the page `slug` if the token may act on it with at least the role `need`."""
+def get_page(request: HttpRequest, slug: str, *, need: Role = Role.VIEWER,
+             write: bool | None = None) -> Page:
+    """Return the page `slug` if the token may act on it with at least the role `need`.
+
+    `write` is whether the request changes the page, which a read-only token may not do. By
+    default, a request that needs more than the viewer role is a write.
+    """
     token = token_of(request)
+    # A slug that no page can have is not looked up: PostgreSQL rejects NUL characters in
+    # query parameters, and the response is 404 either way.
+    if not _SLUG.fullmatch(slug):
+        raise Http404
     membership = (
         Membership.objects.select_related("page")
         .filter(page__slug=slug, user=token.user, page__api_tokens=token)
@@ -59,7 +71,9 @@ def get_page(request: HttpRequest, slug: str, *, need: Role = Role.VIEWER) -> Pa
     )
     if membership is None:
         raise Http404
-    if need != Role.VIEWER and not token.can_write:
+    if write is None:
+        write = need != Role.VIEWER
+    if write and not token.can_write:
         raise AuthorizationError(message="This token is read-only: create a token with write "
                                  "access to change the page.")
     if _RANK[Role(membership.role)] < _RANK[need]:

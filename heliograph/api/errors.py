@@ -2,11 +2,15 @@
 
 from __future__ import annotations
 
+import functools
 import logging
+import re
+from collections.abc import Callable
 from typing import Any
 
 from django.core.exceptions import RequestDataTooBig
-from django.http import Http404, HttpRequest, HttpResponse
+from django.db import IntegrityError
+from django.http import Http404, HttpRequest, HttpResponse, HttpResponseBase, JsonResponse
 from ninja import NinjaAPI
 from ninja.errors import AuthenticationError, AuthorizationError, HttpError, ValidationError
 
@@ -39,7 +43,8 @@ def install(api: NinjaAPI) -> None:
 
     @api.exception_handler(DomainError)
     def domain_error(request: HttpRequest, exc: DomainError) -> HttpResponse:
-        return respond(request, exc.http_status, error_body(exc.code, exc.message, exc.field))
+        return respond(request, exc.http_status,
+                       error_body(exc.code, exc.message, _dotted(exc.field)))
 
     @api.exception_handler(ValidationError)
     def validation_error(request: HttpRequest, exc: ValidationError) -> HttpResponse:
@@ -69,6 +74,23 @@ def install(api: NinjaAPI) -> None:
         return respond(request, 413, error_body(
             "body_too_large", "The request body is larger than the server accepts."))
 
+    @api.exception_handler(IntegrityError)
+    def integrity_error(request: HttpRequest, exc: IntegrityError) -> HttpResponse:
+        # The domain checks uniqueness before writing, so this is a concurrent write or a gap
+        # in those checks. The transaction was rolled back, so nothing was stored.
+        logger.warning("integrity error on %s %s: %s", request.method, request.path, exc)
+        field = _constraint_field(str(exc))
+        return respond(request, 409, error_body(
+            "conflict", "The change clashes with stored data"
+            + (f" in {field}" if field else "") + ": choose another value or retry.", field))
+
+    @api.exception_handler(Exception)
+    def server_error(request: HttpRequest, exc: Exception) -> HttpResponse:
+        # Logged with its traceback here because the JSON response replaces Django's error page.
+        logger.exception("unhandled error on %s %s", request.method, request.path)
+        return respond(request, 500, error_body(
+            "server_error", "The server failed to handle the request; it has been logged."))
+
     @api.exception_handler(HttpError)
     def http_error(request: HttpRequest, exc: HttpError) -> HttpResponse:
         code = "invalid_json" if exc.status_code == 400 else "http_error"
@@ -76,6 +98,52 @@ def install(api: NinjaAPI) -> None:
         if exc.status_code == 400:
             message = "The request body is not valid JSON: send a JSON object."
         return respond(request, exc.status_code, error_body(code, message))
+
+
+def unknown_path(request: HttpRequest, rest: str = "") -> JsonResponse:
+    """Return 404 in the API's error shape for a path under the API that no route matches."""
+    return JsonResponse(error_body(
+        "not_found", f"No API route matches {request.path}: see /api/v1/openapi.json."),
+        status=404)
+
+
+def json_method_errors(view: Callable[..., HttpResponseBase]) -> Callable[..., HttpResponseBase]:
+    """Wrap a route's view so that a 405 Method Not Allowed response has the error shape too."""
+
+    @functools.wraps(view)
+    def wrapped(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponseBase:
+        response = view(request, *args, **kwargs)
+        if response.status_code != 405:
+            return response
+        allowed = response.get("Allow", "")
+        replaced = JsonResponse(error_body(
+            "method_not_allowed", f"{request.method} is not allowed here: use {allowed}."),
+            status=405)
+        replaced["Allow"] = allowed
+        return replaced
+
+    return wrapped
+
+
+def _dotted(field: str | None) -> str | None:
+    """Write a domain field path such as "events[1].at" as schema errors do: "events.1.at"."""
+    return None if field is None else re.sub(r"\[(\d+)\]", r".\1", field)
+
+
+# Names of unique constraints, as SQLite and PostgreSQL quote them in their errors, and the
+# input key each one guards.
+_CONSTRAINT_FIELDS = {
+    "service_group_unique_name": "group",
+    "service_unique_name": "name",
+    "domain_page_slug": "slug",
+    "domain_page.slug": "slug",
+    "domain_page_custom_domain": "custom_domain",
+    "domain_page.custom_domain": "custom_domain",
+}
+
+
+def _constraint_field(message: str) -> str | None:
+    return next((field for name, field in _CONSTRAINT_FIELDS.items() if name in message), None)
 
 
 # Fixes appended to pydantic's messages for the mistakes clients make most.
@@ -100,6 +168,9 @@ def describe_validation(errors: list[dict[str, Any]]) -> dict[str, Any]:
             location = location[2:] if source == "body" and len(location) > 1 else location[1:]
         message = error.get("msg", "")
         hint = _HINTS.get(error.get("type", ""))
+        if error.get("type") == "value_error":
+            # Our own validators word the whole message; pydantic prefixes it with "Value error, ".
+            message = message.removeprefix("Value error, ")
         if hint:
             message = f"{message}: {hint}"
         details.append({"field": ".".join(location) or None, "message": message})

@@ -69,19 +69,24 @@ def _decode(cursor: str, size: int) -> list[Any]:
 
 
 def _typed(model: type[Model], field: str, value: Any) -> Any:
-    kind = cast(Field[Any, Any], model._meta.get_field(field)).get_internal_type()
+    kind = cast("Field[Any, Any]", model._meta.get_field(field)).get_internal_type()
     try:
         if kind == "DateTimeField":
-            return dt.datetime.fromisoformat(value)
+            moment = dt.datetime.fromisoformat(value)
+            if moment.tzinfo is None:
+                raise ValueError(value)
+            # astimezone raises OverflowError when the UTC time falls outside years 1 to 9999.
+            return moment.astimezone(dt.UTC)
         if kind == "DateField":
             return dt.date.fromisoformat(value)
         if kind in {"BigAutoField", "AutoField", "IntegerField", "PositiveIntegerField"}:
             if not isinstance(value, int) or isinstance(value, bool) or abs(value) >= 2**63:
                 raise ValueError(value)
             return value
-        if not isinstance(value, str):
+        # PostgreSQL rejects NUL characters in query parameters.
+        if not isinstance(value, str) or "\x00" in value:
             raise ValueError(value)
         return value
-    except (TypeError, ValueError):
+    except (TypeError, ValueError, OverflowError):
         raise ApiError(422, "invalid_cursor", "The cursor is not valid: pass the next_cursor "
                        "of a previous response unchanged.", "cursor") from None

@@ -140,6 +140,7 @@ def post_event(
         )
         if chosen is not None:
             event.services.set(chosen)
+            cover_history(locked.page, chosen, at)
         before = audit.snapshot(locked, _AUDITED)
         _follow(locked, event, now)
         audit.record(locked.page, actor, "incident.event", locked, before=before,

@@ -73,7 +73,7 @@ def update_maintenance(
     starts_at: dt.datetime | None = None,
     ends_at: dt.datetime | None = None,
     services: Iterable[int | Service] | None = None,
-    auto_transition: bool | None | Literal["keep"] = "keep",
+    auto_transition: bool | Literal["keep"] | None = "keep",
     actor: Actor,
 ) -> Maintenance:
     """Edit a maintenance's announcement; a completed one keeps its window and services."""

@@ -9,6 +9,7 @@ from typing import Any
 
 from django.conf import settings
 from django.db import transaction
+from django.db.models import Value
 from django.db.models.functions import Lower
 from django.utils import timezone
 
@@ -325,7 +326,7 @@ def add_group(page: Page, *, name: str, position: int | None = None,
     name = check_text(name, field="name", max_length=100, multiline=False)
     with transaction.atomic():
         if ServiceGroup.objects.annotate(lower=Lower("name")).filter(
-            page=page, lower=name.lower()
+            page=page, lower=Lower(Value(name))
         ).exists():
             raise Conflict("duplicate_name", f"A group named {name!r} already exists.",
                            field="name")
@@ -349,7 +350,11 @@ def _check_group(page: Page, group: ServiceGroup | None) -> None:
 
 
 def _check_name_free(page: Page, name: str, service_id: int | None) -> None:
-    clash = Service.objects.annotate(lower=Lower("name")).filter(page=page, lower=name.lower())
+    # Both sides are lowered by the database, whose idea of case (ASCII only on SQLite) is
+    # the one the unique index enforces.
+    clash = Service.objects.annotate(lower=Lower("name")).filter(
+        page=page, lower=Lower(Value(name))
+    )
     if service_id is not None:
         clash = clash.exclude(pk=service_id)
     if clash.exists():

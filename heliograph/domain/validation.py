@@ -5,8 +5,8 @@ from __future__ import annotations
 import datetime as dt
 import re
 import unicodedata
-from enum import Enum
 import zoneinfo
+from enum import Enum
 from functools import lru_cache
 from typing import Any, TypeVar
 
@@ -16,6 +16,10 @@ from heliograph.domain.errors import InvalidValue
 _SLUG = re.compile(r"[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?")
 _HOST_LABEL = re.compile(r"(?!-)[a-z0-9-]{1,63}(?<!-)")
 _HEX_COLOUR = re.compile(r"#[0-9a-fA-F]{6}")
+
+# The years a stored time may fall in; the margins keep conversions between zones from
+# overflowing the date range of Python and the databases.
+EARLIEST, LATEST = 1971, 9998
 
 # Host names the service itself uses, which no page may take as its slug.
 RESERVED_SLUGS = frozenset(
@@ -127,6 +131,12 @@ def check_aware(moment: dt.datetime, *, field: str) -> dt.datetime:
         raise InvalidValue(
             "naive_time",
             f"{field} has no UTC offset: give a time such as 2026-03-01T14:02:00+01:00.",
+            field=field,
+        )
+    if not EARLIEST <= moment.year <= LATEST:
+        raise InvalidValue(
+            "time_out_of_range",
+            f"{field} is outside the years {EARLIEST} to {LATEST}: give a realistic time.",
             field=field,
         )
     return moment.astimezone(dt.UTC)

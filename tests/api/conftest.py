@@ -3,15 +3,17 @@
 from __future__ import annotations
 
 import json
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from typing import Any
 
 import pytest
+import time_machine
 from django.test import Client
 
 from heliograph.accounts.models import User
 from heliograph.api.models import ApiToken
 from heliograph.domain.models import Page
+from tests.api.support import NOW
 
 
 class ApiClient:
@@ -23,7 +25,7 @@ class ApiClient:
 
     def _send(self, method: str, path: str, body: Any = None, **extra: Any) -> Any:
         url = path if path.startswith("/api/") else f"/api/v1{path}"
-        data = body if isinstance(body, str | bytes) else json.dumps(body) if body is not None else None
+        data = body if isinstance(body, str | bytes) or body is None else json.dumps(body)
         return getattr(self.client, method)(
             url, data=data, content_type="application/json", headers=self.headers, **extra
         )
@@ -42,6 +44,13 @@ class ApiClient:
         return self._send("delete", path)
 
 
+@pytest.fixture(autouse=True)
+def fast_password_hashing(settings: Any) -> None:
+    """Hash the fixtures' passwords with MD5: the API tests create several users each, and
+    Argon2 is slow on purpose. Tokens, not passwords, authenticate API requests."""
+    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+
+
 @pytest.fixture
 def api_for() -> Callable[..., ApiClient]:
     def make(user: User, pages: list[Page], *, write: bool = True) -> ApiClient:
@@ -55,3 +64,10 @@ def api_for() -> Callable[..., ApiClient]:
 def api(api_for: Callable[..., ApiClient], owner: User, page: Page) -> ApiClient:
     """The page owner's client with a write token."""
     return api_for(owner, [page])
+
+
+@pytest.fixture
+def clock() -> Iterator[time_machine.Traveller]:
+    """Freeze the clock at `NOW`; tests move it with `clock.move_to` or `clock.shift`."""
+    with time_machine.travel(NOW, tick=False) as traveller:
+        yield traveller

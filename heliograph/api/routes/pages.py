@@ -13,7 +13,6 @@ from heliograph.api.pagination import DEFAULT_LIMIT, paginate
 from heliograph.api.routes.common import ERRORS, Cursor, Limit
 from heliograph.api.schemas import AuditList, PageCreate, PageList, PageOut, PageUpdate
 from heliograph.domain import pages as domain_pages
-from heliograph.domain.errors import InvalidValue
 from heliograph.domain.models import AuditEntry, Membership, Page, Role
 
 router = Router(tags=["pages"])
@@ -61,9 +60,6 @@ def get_page(request: HttpRequest, slug: str) -> Any:
 def update_page(request: HttpRequest, slug: str, payload: PageUpdate) -> Any:
     page = access.get_page(request, slug, need=Role.OWNER)
     changes = payload.model_dump(exclude_unset=True)
-    for name in [n for n, value in changes.items() if value is None and n != "custom_domain"]:
-        raise InvalidValue("required", f"{name} cannot be null: leave it out to keep it.",
-                           field=name)
     domain_pages.update_page(page, changes, actor=access.actor_of(request))
     return present.page_body(page, _role(request, page))
 
@@ -76,12 +72,18 @@ def delete_page(request: HttpRequest, slug: str) -> Any:
     return HttpResponse(status=204)
 
 
+ActionPrefix = Annotated[
+    str | None,
+    Query(None, max_length=64, pattern=r"^[a-z_.]*$",
+          description="Only actions that start with this, such as `incident.`."),
+]
+
+
 @router.get("/{slug}/audit", response={200: AuditList, **ERRORS}, summary="Read the audit log")
 def audit_log(request: HttpRequest, slug: str, cursor: Cursor = None,
-              limit: Limit = DEFAULT_LIMIT,
-              action: Annotated[str | None, Query(None, max_length=64)] = None) -> Any:
+              limit: Limit = DEFAULT_LIMIT, action: ActionPrefix = None) -> Any:
     """List who changed what, newest first; `action` filters by prefix (e.g. `incident.`)."""
-    page = access.get_page(request, slug, need=Role.OWNER)
+    page = access.get_page(request, slug, need=Role.OWNER, write=False)
     entries = AuditEntry.objects.filter(page=page)
     if action:
         entries = entries.filter(action__startswith=action)

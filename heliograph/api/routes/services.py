@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from django.db.models import Value
 from django.db.models.functions import Lower
 from django.http import HttpRequest, HttpResponse
 from ninja import Router, Status
@@ -14,9 +15,9 @@ from heliograph.api.routes.common import ERRORS, Cursor, Limit, PathId
 from heliograph.api.schemas import ServiceCreate, ServiceList, ServiceOut, ServiceUpdate
 from heliograph.domain import pages as domain_pages
 from heliograph.domain.audit import Actor
-from heliograph.domain.errors import InvalidValue
 from heliograph.domain.models import Page, Role, Service, ServiceGroup
 from heliograph.domain.queries import page_status
+from heliograph.domain.validation import check_text
 from heliograph.domain.vocab import DisplayState
 
 router = Router(tags=["services"])
@@ -30,9 +31,13 @@ def _group_named(page: Page, name: str | None, actor: Actor) -> ServiceGroup | N
     """Return the page's group called `name`, creating it when missing; None for no group."""
     if name is None or not name.strip():
         return None
+    # Checked before the lookup: PostgreSQL rejects a NUL character in a query parameter.
+    name = check_text(name, field="group", max_length=100, multiline=False)
+    # The database lower-cases both sides, as the unique constraint on the group's name does,
+    # so names outside ASCII match exactly when the constraint would reject them.
     found = (
         ServiceGroup.objects.annotate(lower=Lower("name"))
-        .filter(page=page, lower=name.strip().lower())
+        .filter(page=page, lower=Lower(Value(name)))
         .first()
     )
     return found or domain_pages.add_group(page, name=name, actor=actor)
@@ -80,10 +85,6 @@ def update_service(request: HttpRequest, slug: str, service_id: PathId,
     service = access.get_service(page, service_id)
     actor = access.actor_of(request)
     changes = payload.model_dump(exclude_unset=True)
-    for name in ("name", "position", "start_date"):
-        if name in changes and changes[name] is None:
-            raise InvalidValue("required", f"{name} cannot be null: leave it out to keep it.",
-                               field=name)
     if "group" in changes:
         changes["group"] = _group_named(page, changes["group"], actor)
     domain_pages.update_service(service, changes, actor=actor)

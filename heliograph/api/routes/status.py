@@ -13,6 +13,7 @@ from heliograph.api.errors import ApiError
 from heliograph.api.routes.common import ERRORS
 from heliograph.api.schemas import OutagesOut, StatusOut
 from heliograph.domain.queries import local_today, outage_figures, page_status
+from heliograph.domain.validation import EARLIEST, LATEST
 
 router = Router(tags=["status"])
 
@@ -50,8 +51,9 @@ def get_outages(
     if (end - start).days + 1 > MAX_OUTAGE_DAYS:
         raise ApiError(422, "range_too_long", f"The range covers more than {MAX_OUTAGE_DAYS} "
                        "days: ask for a shorter range.", "start")
-    if start.year < 1971 or end.year > 9998:
-        raise ApiError(422, "invalid_range", "The dates must be between 1971 and 9998.", "start")
+    if start.year < EARLIEST or end.year > LATEST:
+        raise ApiError(422, "invalid_range",
+                       f"The dates must be between {EARLIEST} and {LATEST}.", "start")
     figures = outage_figures(page, start, end)
     return {"time_zone": page.time_zone, "start": start, "end": end,
             "services": [present.figures_body(item) for item in figures]}
