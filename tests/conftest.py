@@ -17,6 +17,20 @@ from heliograph.domain.models import Page, Role, Service
 os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
 
 
+@pytest.fixture(autouse=True)
+def fast_test_settings(settings: Any) -> None:
+    """Serve static source files and hash passwords cheaply in every test.
+
+    Production's manifest storage needs `collectstatic`, and Argon2 costs about a second per
+    user; the Argon2 setting itself is checked by a test of the settings.
+    """
+    settings.STORAGES = {
+        **settings.STORAGES,
+        "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
+    }
+    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+
+
 @pytest.fixture
 def make_user(db: None) -> Callable[..., User]:
     def make(email: str = "owner@example.com", password: str = "correct horse 42") -> User:
@@ -80,3 +94,52 @@ def add_service(page: Page, owner: User) -> Callable[..., Service]:
 @pytest.fixture
 def actor(owner: User) -> Actor:
     return Actor.of_user(owner)
+
+
+def pytest_sessionstart(session: pytest.Session) -> None:
+    """Stop the run when DATABASE_URL or REDIS_URL names a server that rejects connections.
+
+    Without this, each test would fail (or be skipped) on its own with a connection error.
+    """
+    problems = [problem for problem in (_database_problem(), _redis_problem()) if problem]
+    if problems:
+        raise pytest.UsageError("\n".join(problems))
+
+
+def _database_problem() -> str | None:
+    import dj_database_url
+    import psycopg
+
+    url = os.environ.get("DATABASE_URL", "")
+    if not url.startswith(("postgres", "pgsql")):
+        return None
+    config = dj_database_url.parse(url)
+    try:
+        # The tests run in a database that pytest-django creates through the server's
+        # "postgres" database, so that is the one that must accept connections.
+        psycopg.connect(
+            host=config.get("HOST") or None, port=config.get("PORT") or None,
+            user=config.get("USER") or None, password=config.get("PASSWORD") or None,
+            dbname="postgres", connect_timeout=5,
+        ).close()
+    except psycopg.Error as error:
+        where = f"{config.get('HOST') or 'localhost'}:{config.get('PORT') or 5432}"
+        return f"PostgreSQL at {where} (DATABASE_URL) is not reachable: {error}".strip()
+    return None
+
+
+def _redis_problem() -> str | None:
+    from urllib.parse import urlsplit
+
+    import redis
+
+    url = os.environ.get("REDIS_URL", "")
+    if not url:
+        return None
+    try:
+        redis.Redis.from_url(url, socket_connect_timeout=5, socket_timeout=5).ping()
+    except redis.RedisError as error:
+        parts = urlsplit(url)
+        where = f"{parts.hostname or 'localhost'}:{parts.port or 6379}"
+        return f"Redis at {where} (REDIS_URL) is not reachable: {error}"
+    return None
