@@ -1,0 +1,49 @@
+# Everyday commands. The only requirement is python3, version 3.11 or newer.
+#   make run    install, migrate, create the demo page and serve it on http://127.0.0.1:8000/
+#   make test   install and run the whole test suite
+#   make lint   ruff and mypy
+
+SHELL := /bin/bash
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+PIP := $(BIN)/python -m pip --disable-pip-version-check
+# Touched after a successful install, so the next run reinstalls only when the lock file or
+# the project's metadata (console scripts) changed.
+INSTALLED := $(VENV)/.installed
+HOST ?= 127.0.0.1
+PORT ?= 8000
+# pytest options, e.g. make test PYTEST_ARGS="tests/commands -x"
+PYTEST_ARGS ?=
+
+.PHONY: install run test lint
+
+install: $(INSTALLED)
+
+$(BIN)/python:
+	@$(PYTHON) -c 'import sys; sys.exit(sys.version_info < (3, 11))' || { \
+	  echo "Heliograph needs Python 3.11 or newer as '$(PYTHON)'; found $$($(PYTHON) --version 2>&1)." >&2; \
+	  echo "Install it, or name another interpreter: make PYTHON=python3.12 ..." >&2; \
+	  exit 1; }
+	$(PYTHON) -m venv $(VENV)
+
+$(INSTALLED): requirements.lock pyproject.toml | $(BIN)/python
+	@echo "Installing the locked dependencies into $(VENV)..."
+	$(PIP) install --quiet --require-hashes -r requirements.lock
+	$(PIP) install --quiet --no-deps -e .
+	@touch $@
+
+run: $(INSTALLED)
+	@$(BIN)/heliograph-admin migrate --verbosity 0
+	@$(BIN)/heliograph-admin demo
+	@echo "Heliograph is running at http://$(HOST):$(PORT)/ (Ctrl-C stops it)."
+	@HELIOGRAPH_DEFAULT_PAGE=demo exec $(BIN)/heliograph-admin serve --host $(HOST) --port $(PORT)
+
+# Each run gets a fresh data directory, removed afterwards.
+test: $(INSTALLED)
+	@data_dir="$$(mktemp -d)"; trap 'rm -rf "$$data_dir"' EXIT; \
+	HELIOGRAPH_DATA_DIR="$$data_dir" $(BIN)/pytest -n 2 $(PYTEST_ARGS)
+
+lint: $(INSTALLED)
+	$(BIN)/ruff check .
+	$(BIN)/mypy heliograph
