@@ -52,6 +52,8 @@ def _read_key(key_file: Path) -> str:
 
 
 SECRET_KEY = _secret_key()
+# Earlier keys that still verify signatures and open sealed TOTP secrets while SECRET_KEY rotates.
+SECRET_KEY_FALLBACKS = env_list("SECRET_KEY_FALLBACKS")
 DEBUG = env_bool("DEBUG", False)
 
 HELIOGRAPH_DOMAIN = env_domain("HELIOGRAPH_DOMAIN", "localhost")

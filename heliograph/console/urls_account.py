@@ -1,10 +1,14 @@
-"""Console paths that belong to the user rather than to one page: new page, API tokens."""
+"""Console paths that belong to the user rather than to one page: new page, API tokens,
+invitations."""
 
 from django.urls import path
 
-from heliograph.console import stubs
+from heliograph.console import member_views, token_views, views
 
 urlpatterns = [
-    path("new/", stubs.not_built, name="new-page"),
-    path("tokens/", stubs.not_built, name="tokens"),
+    path("new/", views.new_page, name="new-page"),
+    path("tokens/", token_views.tokens, name="tokens"),
+    path("tokens/<int:token_id>/created/", token_views.token_created, name="token-created"),
+    path("tokens/<int:token_id>/revoke/", token_views.revoke_token, name="token-revoke"),
+    path("invitations/<str:token>/", member_views.accept_invitation, name="invitation"),
 ]

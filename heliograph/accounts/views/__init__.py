@@ -1,0 +1,1 @@
+"""Views of the account flows, on the main host under /accounts/."""

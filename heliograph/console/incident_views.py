@@ -1,0 +1,259 @@
+"""The incident screens: the list, open, update, close, backfill, correct and delete."""
+
+from __future__ import annotations
+
+from django.contrib import messages
+from django.core.paginator import Paginator
+from django.http import Http404, HttpRequest, HttpResponse, HttpResponseRedirect
+from django.shortcuts import get_object_or_404, render
+from django.urls import reverse
+from django.views.decorators.http import require_GET, require_http_methods, require_POST
+
+from heliograph.console.access import actor_of, console_view, member_page
+from heliograph.console.incident_forms import (
+    CloseForm,
+    DeleteIncidentForm,
+    EditIncidentForm,
+    EventForm,
+    EventTextForm,
+    OpenIncidentForm,
+)
+from heliograph.console.view_common import (
+    previews,
+    publish_summary,
+    status_of,
+    submit_once,
+    work_context,
+)
+from heliograph.domain import incidents
+from heliograph.domain.models import Incident, IncidentEvent, Page, Role
+from heliograph.domain.queries import page_zone
+from heliograph.domain.vocab import State, Status
+
+RECENT_PER_PAGE = 20
+EVENT_PREFIX = "update"
+CLOSE_PREFIX = "close"
+
+
+def incident_url(incident: Incident, anchor: str = "") -> str:
+    url = reverse("console:incident", args=[incident.page.slug, incident.pk])
+    return f"{url}#{anchor}" if anchor else url
+
+
+# The list
+
+
+@console_view
+@require_GET
+def incident_list(request: HttpRequest, slug: str) -> HttpResponse:
+    """Show open incidents first, newest first, then closed ones, most recently closed first."""
+    page, role = member_page(request, slug)
+    listed = Incident.objects.filter(page=page).select_related("latest_event").prefetch_related(
+        "services"
+    )
+    open_ones = listed.filter(closed_at__isnull=True).order_by("-opened_at", "-id")
+    closed = Paginator(listed.filter(closed_at__isnull=False).order_by("-closed_at", "-id"),
+                       RECENT_PER_PAGE)
+    recent = closed.get_page(request.GET.get("page"))
+    context = work_context(request, page, role, "incidents", open_incidents=list(open_ones),
+                           recent=recent)
+    return render(request, "console/incidents/list.html", context)
+
+
+# Open
+
+
+@console_view
+@require_http_methods(["GET", "POST"])
+def incident_new(request: HttpRequest, slug: str) -> HttpResponse:
+    page, role = member_page(request, slug, need=Role.EDITOR)
+    data = request.POST if request.method == "POST" else None
+    form = OpenIncidentForm(data, page=page, zone=page_zone(page))
+    if data is not None:
+        done = submit_once(request, form, lambda: _open(request, page, form))
+        if done is not None:
+            return done
+    context = work_context(request, page, role, "incidents", form=form,
+                           previews=previews(form, "text"), summary=publish_summary(form))
+    return render(request, "console/incidents/new.html", context, status=status_of(request, form))
+
+
+def _open(request: HttpRequest, page: Page, form: OpenIncidentForm) -> str:
+    data = form.cleaned_data
+    incident = incidents.open_incident(
+        page, title=data["title"], text=data["text"], state=State(data["state"]),
+        status=Status(data["status"]), services=[service.pk for service in data["services"]],
+        at=data.get("at"), actor=actor_of(request),
+    )
+    messages.success(request, f"Opened “{incident.title}”: it is on the public page now.")
+    return incident_url(incident)
+
+
+# One incident
+
+
+def _incident(page: Page, incident_id: int) -> Incident:
+    return get_object_or_404(
+        Incident.objects.select_related("page", "latest_event").prefetch_related("services"),
+        pk=incident_id, page=page,
+    )
+
+
+def _render_incident(request: HttpRequest, page: Page, role: Role, incident: Incident, *,
+                     event_form: EventForm | None = None, close_form: CloseForm | None = None,
+                     status: int = 200) -> HttpResponse:
+    zone = page_zone(page)
+    if event_form is None:
+        event_form = EventForm(initial=EventForm.initial_of(incident), incident=incident,
+                               zone=zone, prefix=EVENT_PREFIX)
+    if close_form is None:
+        close_form = CloseForm(zone=zone, prefix=CLOSE_PREFIX)
+    events = list(
+        incident.events.select_related("author").prefetch_related("services")
+        .order_by("-at", "-id")
+    )
+    context = work_context(
+        request, page, role, "incidents", incident=incident, events=events,
+        event_form=event_form, close_form=close_form,
+        event_preview=previews(event_form, "text")["text"],
+        close_preview=previews(close_form, "text")["text"],
+        event_summary=publish_summary(event_form),
+        # A closed incident shows its forms only to keep text typed before it closed.
+        show_forms=incident.is_open or event_form.is_bound or close_form.is_bound,
+    )
+    return render(request, "console/incidents/detail.html", context, status=status)
+
+
+@console_view
+@require_GET
+def incident_detail(request: HttpRequest, slug: str, incident_id: int) -> HttpResponse:
+    page, role = member_page(request, slug)
+    return _render_incident(request, page, role, _incident(page, incident_id))
+
+
+@console_view
+@require_POST
+def incident_post_event(request: HttpRequest, slug: str, incident_id: int) -> HttpResponse:
+    page, role = member_page(request, slug, need=Role.EDITOR)
+    incident = _incident(page, incident_id)
+    form = EventForm(request.POST, incident=incident, zone=page_zone(page), prefix=EVENT_PREFIX)
+    done = submit_once(request, form, lambda: _post(request, incident, form))
+    if done is not None:
+        return done
+    return _render_incident(request, page, role, incident, event_form=form,
+                            status=status_of(request, form))
+
+
+def _post(request: HttpRequest, incident: Incident, form: EventForm) -> str:
+    data = form.cleaned_data
+    event = incidents.post_event(
+        incident, text=data["text"], state=State(data["state"]), status=Status(data["status"]),
+        at=data.get("at"), services=form.chosen_services(), actor=actor_of(request),
+    )
+    if event.status == Status.RESOLVED:
+        messages.success(request, "Posted the update and closed the incident.")
+    else:
+        messages.success(request, "Posted the update: it is on the public page now.")
+    return incident_url(incident, f"event-{event.pk}")
+
+
+@console_view
+@require_POST
+def incident_close(request: HttpRequest, slug: str, incident_id: int) -> HttpResponse:
+    page, role = member_page(request, slug, need=Role.EDITOR)
+    incident = _incident(page, incident_id)
+    form = CloseForm(request.POST, zone=page_zone(page), prefix=CLOSE_PREFIX)
+    done = submit_once(request, form, lambda: _close(request, incident, form))
+    if done is not None:
+        return done
+    return _render_incident(request, page, role, incident, close_form=form,
+                            status=status_of(request, form))
+
+
+def _close(request: HttpRequest, incident: Incident, form: CloseForm) -> str:
+    event = incidents.close_incident(
+        incident, text=form.cleaned_data["text"] or None, at=form.cleaned_data.get("at"),
+        actor=actor_of(request),
+    )
+    messages.success(request, "Closed the incident: the public page shows it as resolved.")
+    return incident_url(incident, f"event-{event.pk}")
+
+
+@console_view
+@require_http_methods(["GET", "POST"])
+def incident_edit(request: HttpRequest, slug: str, incident_id: int) -> HttpResponse:
+    """Change the title and, while it is open, the affected services."""
+    page, role = member_page(request, slug, need=Role.EDITOR)
+    incident = _incident(page, incident_id)
+    data = request.POST if request.method == "POST" else None
+    form = EditIncidentForm(data, initial=EditIncidentForm.initial_of(incident),
+                            incident=incident)
+    if data is not None:
+        done = submit_once(request, form, lambda: _edit(request, incident, form))
+        if done is not None:
+            return done
+    context = work_context(request, page, role, "incidents", incident=incident, form=form)
+    return render(request, "console/incidents/edit.html", context,
+                  status=status_of(request, form))
+
+
+def _edit(request: HttpRequest, incident: Incident, form: EditIncidentForm) -> str:
+    services = form.cleaned_data.get("services")
+    incidents.update_incident(
+        incident, title=form.cleaned_data["title"],
+        services=None if services is None else [service.pk for service in services],
+        actor=actor_of(request),
+    )
+    messages.success(request, "Saved the incident.")
+    return incident_url(incident)
+
+
+@console_view
+@require_http_methods(["GET", "POST"])
+def event_edit(request: HttpRequest, slug: str, incident_id: int, event_id: int) -> HttpResponse:
+    """Correct the text of one update; the audit log keeps the text it replaces."""
+    page, role = member_page(request, slug, need=Role.EDITOR)
+    incident = _incident(page, incident_id)
+    event = get_object_or_404(IncidentEvent, pk=event_id, incident=incident)
+    data = request.POST if request.method == "POST" else None
+    form = EventTextForm(data, initial=EventTextForm.initial_of(event))
+    if data is not None:
+        done = submit_once(request, form, lambda: _correct(request, incident, event, form))
+        if done is not None:
+            return done
+    context = work_context(request, page, role, "incidents", incident=incident, event=event,
+                           form=form, previews=previews(form, "text"))
+    return render(request, "console/incidents/edit_event.html", context,
+                  status=status_of(request, form))
+
+
+def _correct(request: HttpRequest, incident: Incident, event: IncidentEvent,
+             form: EventTextForm) -> str:
+    incidents.edit_event_text(event, text=form.cleaned_data["text"], actor=actor_of(request))
+    messages.success(request, "Corrected the update; the audit log keeps the old text.")
+    return incident_url(incident, f"event-{event.pk}")
+
+
+@console_view
+@require_http_methods(["GET", "POST"])
+def incident_delete(request: HttpRequest, slug: str, incident_id: int) -> HttpResponse:
+    """Delete an incident for good, after its title or DELETE is typed; owners only."""
+    page, role = member_page(request, slug, need=Role.OWNER)
+    incident = Incident.objects.filter(pk=incident_id, page=page).select_related("page").first()
+    list_url = reverse("console:incidents", args=[page.slug])
+    if incident is None:
+        if request.method == "POST":
+            messages.info(request, "That incident was already deleted.")
+            return HttpResponseRedirect(list_url)
+        raise Http404
+    data = request.POST if request.method == "POST" else None
+    form = DeleteIncidentForm(data, incident=incident)
+    if data is not None and form.is_valid():
+        title = incident.title
+        incidents.delete_incident(incident, actor=actor_of(request))
+        messages.success(request, f"Deleted the incident “{title}”.")
+        return HttpResponseRedirect(list_url)
+    context = work_context(request, page, role, "incidents", incident=incident, form=form,
+                           event_count=incident.events.count())
+    return render(request, "console/incidents/delete.html", context,
+                  status=422 if form.errors else 200)
