@@ -40,8 +40,11 @@ def console_view(view: View) -> View:
 
 def member_page(request: HttpRequest, slug: str, need: Role = Role.VIEWER) -> tuple[Page, Role]:
     """Return the page `slug` and the user's role on it; 404 for non-members, 403 if too low."""
+    user_id = request.user.pk
+    if user_id is None:
+        raise Http404
     membership = (
-        Membership.objects.select_related("page").filter(page__slug=slug, user=request.user)
+        Membership.objects.select_related("page").filter(page__slug=slug, user_id=user_id)
         .first()
     )
     if membership is None:
