@@ -11,7 +11,8 @@ from heliograph.console import logos
 from heliograph.domain.audit import Actor
 from heliograph.domain.models import Page
 
-SVG = b'<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 10 10"><rect width="10" height="10"/></svg>'
+SVG = (b'<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 10 10">'
+       b'<rect width="10" height="10"/></svg>')
 
 
 @pytest.fixture(autouse=True)
