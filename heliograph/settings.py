@@ -10,6 +10,7 @@ from django.core.exceptions import ImproperlyConfigured
 
 from heliograph.lib.config import (
     env_bool,
+    env_choice,
     env_domain,
     env_int,
     env_list,
@@ -20,7 +21,13 @@ from heliograph.lib.config import (
 
 BASE_DIR = Path(__file__).resolve().parent
 DATA_DIR = env_path("HELIOGRAPH_DATA_DIR", Path.cwd() / "data")
-DATA_DIR.mkdir(parents=True, exist_ok=True)
+try:
+    DATA_DIR.mkdir(parents=True, exist_ok=True)
+except OSError as error:
+    raise ImproperlyConfigured(
+        f"HELIOGRAPH_DATA_DIR={DATA_DIR} cannot be created ({error.strerror}): give a writable "
+        "directory."
+    ) from None
 
 
 def _secret_key() -> str:
@@ -221,7 +228,11 @@ LOGGING = {
     "disable_existing_loggers": False,
     "formatters": {"plain": {"format": "%(asctime)s %(levelname)s %(name)s %(message)s"}},
     "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "plain"}},
-    "root": {"handlers": ["console"], "level": env_str("LOG_LEVEL", "INFO").upper()},
+    "root": {"handlers": ["console"], "level": env_choice(
+        "LOG_LEVEL", "INFO", ("DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL"), upper=True)},
+    # A request with a host name this service does not serve is answered 400; logging each
+    # one with a traceback would let anyone fill the log.
+    "loggers": {"django.security.DisallowedHost": {"handlers": [], "propagate": False}},
 }
 LOGIN_URL = "/accounts/login/"
 LOGIN_REDIRECT_URL = "/console/"

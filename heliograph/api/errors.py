@@ -4,10 +4,10 @@ from __future__ import annotations
 
 import functools
 import logging
-import re
 from collections.abc import Callable
 from typing import Any
 
+from django.conf import settings
 from django.core.exceptions import RequestDataTooBig
 from django.db import IntegrityError
 from django.http import Http404, HttpRequest, HttpResponse, HttpResponseBase, JsonResponse
@@ -44,7 +44,7 @@ def install(api: NinjaAPI) -> None:
     @api.exception_handler(DomainError)
     def domain_error(request: HttpRequest, exc: DomainError) -> HttpResponse:
         return respond(request, exc.http_status,
-                       error_body(exc.code, exc.message, _dotted(exc.field)))
+                       error_body(exc.code, exc.message, exc.field))
 
     @api.exception_handler(ValidationError)
     def validation_error(request: HttpRequest, exc: ValidationError) -> HttpResponse:
@@ -72,7 +72,9 @@ def install(api: NinjaAPI) -> None:
     @api.exception_handler(RequestDataTooBig)
     def too_big(request: HttpRequest, exc: RequestDataTooBig) -> HttpResponse:
         return respond(request, 413, error_body(
-            "body_too_large", "The request body is larger than the server accepts."))
+            "body_too_large",
+            f"The request body is larger than {settings.DATA_UPLOAD_MAX_MEMORY_SIZE:,} bytes, "
+            "the most the server accepts: send less."))
 
     @api.exception_handler(IntegrityError)
     def integrity_error(request: HttpRequest, exc: IntegrityError) -> HttpResponse:
@@ -123,11 +125,6 @@ def json_method_errors(view: Callable[..., HttpResponseBase]) -> Callable[..., H
         return replaced
 
     return wrapped
-
-
-def _dotted(field: str | None) -> str | None:
-    """Write a domain field path such as "events[1].at" as schema errors do: "events.1.at"."""
-    return None if field is None else re.sub(r"\[(\d+)\]", r".\1", field)
 
 
 # Names of unique constraints, as SQLite and PostgreSQL quote them in their errors, and the

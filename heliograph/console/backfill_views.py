@@ -28,7 +28,7 @@ from heliograph.domain.models import Page, Role
 from heliograph.domain.queries import page_zone
 from heliograph.domain.vocab import State, Status
 
-_ROW_FIELD = re.compile(r"events\[\d+\]\.(?P<field>\w+)")
+_ROW_FIELD = re.compile(r"events\.\d+\.(?P<field>\w+)")
 _FIELD_NAMES = {"at": "the time", "state": "the state", "status": "the status", "text": "the text"}
 ROWS_PREFIX = "events"
 ADD_ROW_BUTTON = "add_row"
@@ -96,7 +96,7 @@ def _record(request: HttpRequest, page: Page, form: BackfillForm,
 
 
 def _show_error(form: BackfillForm, rows: BaseFormSet[Any], error: DomainError) -> None:
-    """Show a rejected rule on the row and field it names ("events[1].status")."""
+    """Show a rejected rule on the row and field it names ("events.1.status")."""
     located = indexed_field(error.field)
     filled = _filled(rows)
     if located is not None and located[0] < len(filled):
@@ -108,7 +108,7 @@ def _show_error(form: BackfillForm, rows: BaseFormSet[Any], error: DomainError) 
 
 
 def _row_message(message: str) -> str:
-    """Name a row's field as its label: "events[1].at is in the future." → "The time is …"."""
+    """Name a row's field as its label: "events.1.at is in the future." → "The time is …"."""
     def name(match: re.Match[str]) -> str:
         return _FIELD_NAMES.get(match["field"], match["field"])
 

@@ -12,7 +12,7 @@ from heliograph.domain.models import Page, Service
 
 # The Markdown fields of the console; the same limit as the domain's event texts.
 TEXT_MAX = 20_000
-_INDEXED = re.compile(r"(?P<list>\w+)\[(?P<index>\d+)\]\.(?P<field>\w+)")
+_INDEXED = re.compile(r"(?P<list>\w+)\.(?P<index>\d+)\.(?P<field>\w+)")
 
 
 class ConsoleForm(forms.Form):
@@ -32,7 +32,7 @@ class ConsoleForm(forms.Form):
 
 
 def indexed_field(name: str | None) -> tuple[int, str] | None:
-    """Split a domain field name such as "events[2].at" into (2, "at")."""
+    """Split a domain field name such as "events.2.at" into (2, "at")."""
     match = _INDEXED.fullmatch(name or "")
     if match is None:
         return None

@@ -335,16 +335,21 @@ def _refresh(target: Incident, source: Incident) -> None:
 
 
 def _check_past_events(events: Sequence[PastEvent]) -> list[PastEvent]:
-    if not events:
-        raise InvalidValue("required", "A backfilled incident needs at least one event.",
-                           field="events")
+    if len(events) < 2:
+        raise InvalidValue(
+            "backfill_too_short",
+            "A backfilled incident needs at least two events: the first one, and the resolved "
+            "one that ended it.",
+            field="events",
+        )
     now = timezone.now()
     checked: list[PastEvent] = []
     for index, past in enumerate(events):
-        field = f"events[{index}]"
+        field = f"events.{index}"
         at = check_aware(past.at, field=f"{field}.at")
         if at > now:
-            raise RuleViolation("event_in_future", f"{field}.at is in the future.",
+            raise RuleViolation("event_in_future",
+                                f"{field}.at is in the future: give a time up to now.",
                                 field=f"{field}.at")
         if checked and at < checked[-1].at:
             raise RuleViolation(
@@ -362,6 +367,13 @@ def _check_past_events(events: Sequence[PastEvent]) -> list[PastEvent]:
         state = _past_state(past, index, is_last, len(events), field)
         text = check_text(past.text, field=f"{field}.text", max_length=TEXT_MAX)
         checked.append(PastEvent(at=at, status=past.status, text=text, state=state))
+    if checked[-1].at == checked[0].at:
+        raise RuleViolation(
+            "backfill_without_duration",
+            "The resolved event is at the same time as the first one: give the time the "
+            "incident ended.",
+            field=f"events.{len(events) - 1}.at",
+        )
     return checked
 
 
@@ -388,7 +400,7 @@ def _past_state(past: PastEvent, index: int, is_last: bool, count: int, field: s
         )
     if past.state is None:
         raise InvalidValue("required", f"{field}.state is missing.", field=f"{field}.state")
-    if index == 0 and past.state == State.OPERATIONAL and count > 1:
+    if index == 0 and past.state == State.OPERATIONAL:
         raise RuleViolation(
             "opening_state_operational",
             "The first event of an incident cannot be operational.",

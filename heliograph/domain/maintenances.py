@@ -266,7 +266,7 @@ def _check_window(starts_at: dt.datetime, ends_at: dt.datetime) -> tuple[dt.date
     if ends_at <= starts_at:
         raise InvalidValue(
             "window_end_before_start",
-            f"The maintenance ends ({ends_at.isoformat()}) before it starts "
+            f"The maintenance ends ({ends_at.isoformat()}) no later than it starts "
             f"({starts_at.isoformat()}): give an end after the start.",
             field="ends_at",
         )

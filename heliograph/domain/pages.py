@@ -3,20 +3,21 @@
 from __future__ import annotations
 
 import datetime as dt
+import unicodedata
 import zoneinfo
 from collections.abc import Sequence
 from typing import Any
 
 from django.conf import settings
 from django.db import transaction
-from django.db.models import Value
+from django.db.models import Q, Value
 from django.db.models.functions import Lower
 from django.utils import timezone
 
 from heliograph.domain import audit
 from heliograph.domain.audit import Actor
 from heliograph.domain.errors import Conflict, InvalidValue, RuleViolation
-from heliograph.domain.models import Membership, Page, Role, Service, ServiceGroup
+from heliograph.domain.models import Incident, Membership, Page, Role, Service, ServiceGroup
 from heliograph.domain.validation import (
     check_choice,
     check_colour,
@@ -128,7 +129,7 @@ def _clean_page_field(name: str, value: Any) -> Any:
                                    field=name)
             return value
         case "custom_domain":
-            return check_domain(value) if value.strip() else None
+            return _check_own_domain(check_domain(value)) if value.strip() else None
         case "header_background" | "header_text_color":
             return check_colour(value.strip(), field=name)
         case "main_site_url":
@@ -183,6 +184,19 @@ def _check_twitter(value: str, field: str) -> str:
                            f"{value!r} is not an X user name: up to 15 letters, digits or _.",
                            field=field)
     return value
+
+
+def _check_own_domain(domain: str) -> str:
+    """Reject a domain that the service's own addresses already answer for."""
+    own = settings.HELIOGRAPH_DOMAIN
+    if domain == own or domain.endswith(f".{own}"):
+        raise InvalidValue(
+            "invalid_domain",
+            f"{domain!r} is an address of this service: a custom domain must be one of "
+            f"your own, outside {own}.",
+            field="custom_domain",
+        )
+    return domain
 
 
 def _check_domain_free(domain: str | None, page_id: int | None) -> None:
@@ -285,6 +299,8 @@ def update_service(service: Service, changes: dict[str, Any], *, actor: Actor) -
         locked = Service.objects.select_for_update().get(pk=service.pk)
         if "name" in changes:
             _check_name_free(page, changes["name"], locked.pk)
+        if "start_date" in changes and changes["start_date"] > locked.start_date:
+            _check_history_after(page, locked, changes["start_date"])
         before = audit.snapshot(locked, SERVICE_FIELDS)
         for name, value in changes.items():
             setattr(locked, name, value)
@@ -350,17 +366,41 @@ def _check_group(page: Page, group: ServiceGroup | None) -> None:
 
 
 def _check_name_free(page: Page, name: str, service_id: int | None) -> None:
-    # Both sides are lowered by the database, whose idea of case (ASCII only on SQLite) is
-    # the one the unique index enforces.
-    clash = Service.objects.annotate(lower=Lower("name")).filter(
-        page=page, lower=Lower(Value(name))
-    )
+    others = Service.objects.filter(page=page)
     if service_id is not None:
-        clash = clash.exclude(pk=service_id)
-    if clash.exists():
+        others = others.exclude(pk=service_id)
+    # The database lowers both sides, as the unique index does (ASCII only on SQLite); the
+    # folded comparison also catches names that differ only in width or Unicode case.
+    clash = others.annotate(lower=Lower("name")).filter(lower=Lower(Value(name)))
+    folded = {_folded(other) for other in others.values_list("name", flat=True)}
+    if clash.exists() or _folded(name) in folded:
         raise Conflict("duplicate_name",
                        f"A service named {name!r} already exists on this page: choose another "
                        "name.", field="name")
+
+
+def _check_history_after(page: Page, service: Service, start_date: dt.date) -> None:
+    """Reject a first day later than the service's earliest recorded incident."""
+    affecting = Incident.objects.filter(
+        Q(services=service) | Q(events__services=service), page=page
+    )
+    earliest = affecting.order_by("opened_at").values_list("opened_at", flat=True).first()
+    if earliest is None:
+        return
+    first_incident_day = earliest.astimezone(zoneinfo.ZoneInfo(page.time_zone)).date()
+    if start_date > first_incident_day:
+        raise Conflict(
+            "start_after_history",
+            f"The service has an incident on {first_incident_day.isoformat()}: its first day "
+            "cannot be later than that, or the incident would drop out of the figures.",
+            field="start_date",
+        )
+
+
+def _folded(name: str) -> str:
+    """Return the form in which names that read the same compare equal (full-width "API" and
+    "api", "Straße" and "STRASSE")."""
+    return unicodedata.normalize("NFKC", name).casefold()
 
 
 def _next_position(page: Page) -> int:

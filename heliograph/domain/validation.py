@@ -17,6 +17,8 @@ _SLUG = re.compile(r"[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?")
 _HOST_LABEL = re.compile(r"(?!-)[a-z0-9-]{1,63}(?<!-)")
 _HEX_COLOUR = re.compile(r"#[0-9a-fA-F]{6}")
 
+_NOT_ZONES = frozenset({"localtime", "Factory", "posixrules"})
+
 # The years a stored time may fall in; the margins keep conversions between zones from
 # overflowing the date range of Python and the databases.
 EARLIEST, LATEST = 1971, 9998
@@ -30,7 +32,14 @@ RESERVED_SLUGS = frozenset(
 
 @lru_cache(maxsize=1)
 def time_zone_names() -> frozenset[str]:
-    return frozenset(zoneinfo.available_timezones())
+    """Return the IANA zone names, without the system's own entries of the zone database.
+
+    `localtime` follows the server's zone and `Factory` shows "-00"; browsers know neither.
+    """
+    return frozenset(
+        name for name in zoneinfo.available_timezones()
+        if name not in _NOT_ZONES and not name.startswith(("posix/", "right/"))
+    )
 
 
 def check_slug(slug: str, *, field: str = "slug") -> str:
@@ -62,7 +71,8 @@ def check_time_zone(name: str, *, field: str = "time_zone") -> str:
 def check_domain(host: str, *, field: str = "custom_domain") -> str:
     host = host.strip().lower().rstrip(".")
     labels = host.split(".")
-    if len(host) > 253 or len(labels) < 2 or not all(_HOST_LABEL.fullmatch(x) for x in labels):
+    if (len(host) > 253 or len(labels) < 2 or labels[-1].isdigit()
+            or not all(_HOST_LABEL.fullmatch(x) for x in labels)):
         raise InvalidValue(
             "invalid_domain",
             f"{host!r} is not a valid domain name: give a host such as status.example.com, "
@@ -89,7 +99,11 @@ def check_text(
     control characters (line breaks and tabs are allowed in multi-line text)."""
     value = value.strip()
     allowed = "\n\r\t" if multiline else ""
-    bad = next((char for char in value if _is_control(char) and char not in allowed), None)
+    bad = next(
+        (char for char in value
+         if (_is_control(char) and char not in allowed) or char in _BIDI_CONTROLS),
+        None,
+    )
     if bad is not None:
         raise InvalidValue(
             "invalid_character",
@@ -120,6 +134,11 @@ def check_choice(value: Any, enum: type[E], *, field: str) -> E:
             "invalid_choice", f"{value!r} is not a valid {field}: use one of {choices}.",
             field=field,
         ) from None
+
+
+# Embedding, override and isolate controls can make a title read backwards (U+202E); the
+# pages set the direction of each text themselves.
+_BIDI_CONTROLS = frozenset("\u202a\u202b\u202c\u202d\u202e\u2066\u2067\u2068\u2069")
 
 
 def _is_control(char: str) -> bool:

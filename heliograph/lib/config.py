@@ -48,6 +48,17 @@ def env_int(name: str, default: int, *, minimum: int | None = None) -> int:
     return value
 
 
+def env_choice(name: str, default: str, choices: tuple[str, ...], *, upper: bool = False) -> str:
+    """Read one of `choices` (compared in upper case when `upper` is set)."""
+    value = env_str(name, default)
+    if upper:
+        value = value.upper()
+    if value not in choices:
+        raise ImproperlyConfigured(f"{name}={value!r} is not allowed: use one of "
+                                   f"{', '.join(choices)}.")
+    return value
+
+
 def env_list(name: str, default: list[str] | None = None) -> list[str]:
     """Read a comma-separated list, dropping empty items."""
     raw = os.environ.get(name)

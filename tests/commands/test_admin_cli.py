@@ -47,3 +47,31 @@ def test_unknown_command_fails_without_traceback(admin: Run) -> None:
     assert result.returncode == 1
     assert "Unknown command: 'no-such-command'" in result.stderr
     assert "Traceback" not in result.stderr
+
+
+def test_unmigrated_database_named_without_traceback(tmp_path: Path) -> None:
+    import subprocess
+
+    from tests.commands.conftest import admin_environment
+
+    result = subprocess.run([str(ADMIN), "page", "list"], env=admin_environment(tmp_path),
+                            capture_output=True, text=True, timeout=60)
+
+    assert result.returncode == 1
+    assert "run 'heliograph-admin migrate' first" in result.stderr
+    assert str(tmp_path) in result.stderr
+    assert "Traceback" not in result.stderr
+
+
+def test_bad_setting_named_without_traceback(tmp_path: Path) -> None:
+    import subprocess
+
+    from tests.commands.conftest import admin_environment
+
+    environment = admin_environment(tmp_path) | {"LOG_LEVEL": "LOUD"}
+    result = subprocess.run([str(ADMIN), "check"], env=environment, capture_output=True,
+                            text=True, timeout=60)
+
+    assert result.returncode == 1
+    assert "LOG_LEVEL='LOUD' is not allowed" in result.stderr
+    assert "Traceback" not in result.stderr

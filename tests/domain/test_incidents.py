@@ -541,34 +541,39 @@ def naive(event: PastEvent) -> PastEvent:
 
 GOOD = past_outage(NOW - 5 * HOUR, NOW - 3 * HOUR)
 BAD_BACKFILLS = {
-    "no events": ([], InvalidValue, "required", "events"),
+    "no events": ([], InvalidValue, "backfill_too_short", "events"),
+    "only the resolved event": ([GOOD[2]], InvalidValue, "backfill_too_short", "events"),
+    "no duration": (
+        [GOOD[0], PastEvent(at=GOOD[0].at, status=Status.RESOLVED, text="Fixed.")],
+        RuleViolation, "backfill_without_duration", "events.1.at",
+    ),
     "out of order": ([GOOD[1], GOOD[0], GOOD[2]], RuleViolation, "event_out_of_order",
-                     "events[1].at"),
+                     "events.1.at"),
     "last not resolved": (GOOD[:2], RuleViolation, "backfill_not_resolved",
-                          "events[1].status"),
+                          "events.1.status"),
     "resolved in the middle": (
         [GOOD[0], PastEvent(at=GOOD[1].at, status=Status.RESOLVED, text="Fixed."), GOOD[2]],
-        RuleViolation, "resolved_before_end", "events[1].status",
+        RuleViolation, "resolved_before_end", "events.1.status",
     ),
     "future time": (
         [GOOD[0], PastEvent(at=NOW + HOUR, status=Status.RESOLVED, text="Fixed.")],
-        RuleViolation, "event_in_future", "events[1].at",
+        RuleViolation, "event_in_future", "events.1.at",
     ),
     "naive time": ([naive(GOOD[0]), GOOD[1], GOOD[2]], InvalidValue, "naive_time",
-                   "events[0].at"),
+                   "events.0.at"),
     "resolved outage": (
         [GOOD[0], PastEvent(at=GOOD[2].at, status=Status.RESOLVED, text="Fixed.",
                             state=State.MAJOR_OUTAGE)],
-        RuleViolation, "resolved_not_operational", "events[1].state",
+        RuleViolation, "resolved_not_operational", "events.1.state",
     ),
     "missing state": (
         [PastEvent(at=GOOD[0].at, status=Status.INVESTIGATING, text="Down."), GOOD[2]],
-        InvalidValue, "required", "events[0].state",
+        InvalidValue, "required", "events.0.state",
     ),
     "opens operational": (
         [PastEvent(at=GOOD[0].at, status=Status.INVESTIGATING, text="Fine.",
                    state=State.OPERATIONAL), GOOD[2]],
-        RuleViolation, "opening_state_operational", "events[0].state",
+        RuleViolation, "opening_state_operational", "events.0.state",
     ),
 }
 

@@ -498,3 +498,56 @@ def test_create_page_accepts_only_dns_labels(owner: User, actor: Actor, slug: st
             assert set(stored) <= set("abcdefghijklmnopqrstuvwxyz0123456789-")
             assert stored not in RESERVED_SLUGS
         transaction.set_rollback(True)
+
+
+@pytest.mark.parametrize("zone", ["localtime", "Factory", "posixrules", "posix/Europe/Berlin"])
+def test_system_zone_entries_rejected(page: Page, actor: Actor, zone: str) -> None:
+    with pytest.raises(InvalidValue) as error:
+        pages.update_page(page, {"time_zone": zone}, actor=actor)
+
+    assert error.value.code == "invalid_time_zone"
+
+
+@pytest.mark.parametrize("domain", ["localhost", "acme.localhost", "127.0.0.1"])
+def test_custom_domain_of_the_service_rejected(page: Page, actor: Actor, domain: str) -> None:
+    with pytest.raises(InvalidValue) as error:
+        pages.update_page(page, {"custom_domain": domain}, actor=actor)
+
+    assert error.value.field == "custom_domain"
+
+
+@pytest.mark.parametrize("twin", ["ＡＰＩ", "api", "Api"])
+def test_service_name_twins_rejected(page: Page, add_service: Callable[..., Service],
+                                     twin: str) -> None:
+    add_service("API")
+
+    with pytest.raises(Conflict) as error:
+        add_service(twin)
+
+    assert error.value.code == "duplicate_name"
+
+
+def test_service_name_with_bidi_override_rejected(page: Page,
+                                                  add_service: Callable[..., Service]) -> None:
+    with pytest.raises(InvalidValue) as error:
+        add_service("API\u202egnp.exe")
+
+    assert error.value.code == "invalid_character"
+
+
+def test_start_date_cannot_pass_first_incident(page: Page, actor: Actor,
+                                               add_service: Callable[..., Service]) -> None:
+    service = add_service("API", start_date=dt.date(2026, 1, 1))
+    at = dt.datetime(2026, 2, 10, 12, tzinfo=dt.UTC)
+    incidents.backfill_incident(page, title="Outage", services=[service], actor=actor, events=[
+        incidents.PastEvent(at=at, state=State.MAJOR_OUTAGE, status=Status.INVESTIGATING,
+                            text="Down."),
+        incidents.PastEvent(at=at + dt.timedelta(hours=1), status=Status.RESOLVED, text="Up."),
+    ])
+
+    with pytest.raises(Conflict) as error:
+        pages.update_service(service, {"start_date": dt.date(2026, 2, 11)}, actor=actor)
+    pages.update_service(service, {"start_date": dt.date(2026, 2, 10)}, actor=actor)
+
+    assert error.value.field == "start_date"
+    assert Service.objects.get(pk=service.pk).start_date == dt.date(2026, 2, 10)

@@ -137,7 +137,8 @@ def test_header_colours_low_contrast_replaced(
 
 def test_header_colours_ignore_malformed_values(make_page: Callable[..., Page]) -> None:
     page = make_page("odd", title="Odd")
-    Page.objects.filter(pk=page.pk).update(header_background="red;}</style>")
+    # Seven characters, the column's length, so that PostgreSQL stores it too.
+    Page.objects.filter(pk=page.pk).update(header_background="red;}<s")
     page.refresh_from_db()
 
     assert header_colours(page) is None
