@@ -7,7 +7,8 @@ running anything even when opened on its own.
 
 from __future__ import annotations
 
-from django.http import FileResponse, Http404, HttpRequest, HttpResponse
+from django.http import FileResponse, Http404, HttpRequest
+from django.http.response import HttpResponseBase
 from django.views.decorators.http import require_safe
 
 from heliograph.domain.models import Page
@@ -17,7 +18,7 @@ _TYPES = {".png": "image/png", ".jpg": "image/jpeg", ".jpeg": "image/jpeg",
 
 
 @require_safe
-def logo(request: HttpRequest, name: str) -> HttpResponse:
+def logo(request: HttpRequest, name: str) -> HttpResponseBase:
     stored = f"logos/{name}"
     page = Page.objects.filter(logo=stored).only("logo").first()
     extension = ("." + name.rsplit(".", 1)[-1].lower()) if "." in name else ""

@@ -516,7 +516,7 @@ def test_custom_domain_of_the_service_rejected(page: Page, actor: Actor, domain:
     assert error.value.field == "custom_domain"
 
 
-@pytest.mark.parametrize("twin", ["ＡＰＩ", "api", "Api"])
+@pytest.mark.parametrize("twin", ["\uff21\uff30\uff29", "api", "Api"])
 def test_service_name_twins_rejected(page: Page, add_service: Callable[..., Service],
                                      twin: str) -> None:
     add_service("API")
