@@ -11,6 +11,9 @@ PIP := $(BIN)/python -m pip --disable-pip-version-check
 # Touched after a successful install, so the next run reinstalls only when the lock file or
 # the project's metadata (console scripts) changed.
 INSTALLED := $(VENV)/.installed
+# Touched after `npm ci`, so the npm tools of the browser tests (axe-core, Lighthouse) are
+# reinstalled only when package-lock.json changed. It lives in node_modules, which git ignores.
+NODE_INSTALLED := node_modules/.installed
 HOST ?= 127.0.0.1
 PORT ?= 8000
 # pytest options, e.g. make test PYTEST_ARGS="tests/commands -x"
@@ -33,6 +36,15 @@ $(INSTALLED): requirements.lock pyproject.toml | $(BIN)/python
 	$(PIP) install --quiet --no-deps -e .
 	@touch $@
 
+# Install scripts are skipped: the packages need none, and some try to download browsers.
+$(NODE_INSTALLED): package.json package-lock.json
+	@command -v npm >/dev/null || { \
+	  echo "npm is missing: the browser tests need Node.js 18 or newer with npm (apt-get install -y nodejs npm)." >&2; \
+	  exit 1; }
+	@echo "Installing the locked npm packages into node_modules..."
+	npm ci --ignore-scripts --no-audit --no-fund --loglevel=error
+	@touch $@
+
 run: $(INSTALLED)
 	@$(BIN)/heliograph-admin migrate --verbosity 0
 	@$(BIN)/heliograph-admin demo
@@ -40,7 +52,7 @@ run: $(INSTALLED)
 	@HELIOGRAPH_DEFAULT_PAGE=demo exec $(BIN)/heliograph-admin serve --host $(HOST) --port $(PORT)
 
 # Each run gets a fresh data directory, removed afterwards.
-test: $(INSTALLED)
+test: $(INSTALLED) $(NODE_INSTALLED)
 	@data_dir="$$(mktemp -d)"; trap 'rm -rf "$$data_dir"' EXIT; \
 	HELIOGRAPH_DATA_DIR="$$data_dir" $(BIN)/pytest -n 2 $(PYTEST_ARGS)
 

@@ -35,6 +35,22 @@ def zone_abbreviation(local: dt.datetime) -> str:
     return name or "UTC"
 
 
+def zone_abbreviations(zone: zoneinfo.ZoneInfo, around: dt.datetime) -> dict[int, str]:
+    """Return the zone's abbreviations by UTC offset in minutes, for 26 weeks either side.
+
+    The page's script names the page's zone with these, so a time it writes reads "14:05 CET"
+    like the server's and not "14:05 GMT+1". Weekly samples find every offset that lasts a
+    week or longer; the script names any other offset the way the browser's Intl does.
+    """
+    names: dict[int, str] = {}
+    for weeks in range(-26, 27):
+        local = to_local(around + dt.timedelta(weeks=weeks), zone)
+        offset = local.utcoffset()
+        if offset is not None:
+            names[int(offset.total_seconds()) // 60] = zone_abbreviation(local)
+    return names
+
+
 def to_local(moment: dt.datetime, zone: zoneinfo.ZoneInfo) -> dt.datetime:
     if moment.tzinfo is None:
         raise ValueError(f"{moment.isoformat()} is naive: pass a timezone-aware datetime.")

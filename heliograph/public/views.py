@@ -27,7 +27,7 @@ from django.views.decorators.http import require_safe
 from heliograph.domain.queries import page_status, page_zone
 from heliograph.public import presenter, screens
 from heliograph.public.routing import PATH_PREFIX, PageRoute, resolve_route
-from heliograph.public.timefmt import time_element
+from heliograph.public.timefmt import time_element, zone_abbreviations
 
 # The live endpoint's ETag changes with the page's version and at least every this many
 # seconds. Figures that change with time alone (today's minutes down during an open incident,
@@ -51,6 +51,7 @@ def page_context(route: PageRoute, now: dt.datetime) -> dict[str, Any]:
         "favicon_url": f"{route.url('favicon.svg')}?v={page.version}",
         "main_site_url": page.main_site_url if _is_web_url(page.main_site_url) else "",
         "updated": time_element(now, page_zone(page)),
+        "zone_abbreviations": json.dumps(zone_abbreviations(page_zone(page), now)),
     }
 
 

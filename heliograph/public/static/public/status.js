@@ -46,18 +46,48 @@
     return mode === "visitor" ? visitorZone() || pageZone : pageZone;
   }
 
-  /* Intl names some zones by their offset ("GMT+1" where the server writes "CET"); either way
-     every time shown by the script names its zone. */
+  /* The server's abbreviations of the page's zone by UTC offset in minutes, such as
+     {"60": "CET", "120": "CEST"}. */
+  var pageAbbreviations = {};
+  try {
+    pageAbbreviations = JSON.parse(
+      zoneSwitch ? zoneSwitch.getAttribute("data-zone-abbreviations") : "{}") || {};
+  } catch (error) {
+    pageAbbreviations = {};
+  }
+
+  /* Return the UTC offset of `zone` at `date` in minutes, or null where Intl cannot tell. */
+  function offsetMinutes(date, zone) {
+    try {
+      var name = new Intl.DateTimeFormat("en-US", { timeZone: zone, timeZoneName: "longOffset" })
+        .formatToParts(date)
+        .filter(function (part) { return part.type === "timeZoneName"; })[0].value;
+      var match = /^GMT(?:([+-])(\d{2}):(\d{2}))?$/.exec(name);
+      if (!match) {
+        return null;
+      }
+      var minutes = match[1] ? parseInt(match[2], 10) * 60 + parseInt(match[3], 10) : 0;
+      return match[1] === "-" ? -minutes : minutes;
+    } catch (error) {
+      return null;
+    }
+  }
+
+  /* Every time shown by the script names its zone. The page's zone gets the server's
+     abbreviation ("CET"); other zones get Intl's name, which may be an offset ("GMT+1"). */
   function formatTime(date, zone, withDate) {
-    var options = {
-      hour: "2-digit", minute: "2-digit", hourCycle: "h23",
-      timeZone: zone, timeZoneName: "short"
-    };
+    var options = { hour: "2-digit", minute: "2-digit", hourCycle: "h23", timeZone: zone };
     if (withDate) {
       options.year = "numeric";
       options.month = "long";
       options.day = "numeric";
     }
+    var offset = zone === pageZone ? offsetMinutes(date, zone) : null;
+    var abbreviation = offset === null ? undefined : pageAbbreviations[String(offset)];
+    if (abbreviation) {
+      return new Intl.DateTimeFormat(lang, options).format(date) + " " + abbreviation;
+    }
+    options.timeZoneName = "short";
     return new Intl.DateTimeFormat(lang, options).format(date);
   }
 
