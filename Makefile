@@ -49,7 +49,10 @@ run: $(INSTALLED)
 	@$(BIN)/heliograph-admin migrate --verbosity 0
 	@$(BIN)/heliograph-admin demo
 	@echo "Heliograph is running at http://$(HOST):$(PORT)/ (Ctrl-C stops it)."
-	@HELIOGRAPH_DEFAULT_PAGE=demo exec $(BIN)/heliograph-admin serve --host $(HOST) --port $(PORT)
+	@# The worker runs the background jobs beside the server and stops with it.
+	@$(BIN)/heliograph-admin worker & worker=$$!; \
+	trap 'kill $$worker 2>/dev/null' EXIT INT TERM; \
+	HELIOGRAPH_DEFAULT_PAGE=demo $(BIN)/heliograph-admin serve --host $(HOST) --port $(PORT)
 
 # Each run gets a fresh data directory, removed afterwards.
 test: $(INSTALLED) $(NODE_INSTALLED)

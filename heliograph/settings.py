@@ -232,7 +232,11 @@ LOGGING = {
         "LOG_LEVEL", "INFO", ("DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL"), upper=True)},
     # A request with a host name this service does not serve is answered 400; logging each
     # one with a traceback would let anyone fill the log.
-    "loggers": {"django.security.DisallowedHost": {"handlers": [], "propagate": False}},
+    "loggers": {
+        "django.security.DisallowedHost": {"handlers": [], "propagate": False},
+        # The worker's consumer logs through a handler of its own.
+        "huey": {"handlers": [], "propagate": False},
+    },
 }
 LOGIN_URL = "/accounts/login/"
 LOGIN_REDIRECT_URL = "/console/"
