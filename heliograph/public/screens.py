@@ -14,6 +14,7 @@ from typing import Any
 from django.core.paginator import Paginator
 from django.db.models import Prefetch, QuerySet
 from django.http import Http404
+from django.utils.html import format_html
 from django.utils.safestring import SafeString
 from django.utils.translation import gettext
 
@@ -48,6 +49,9 @@ from heliograph.public.timefmt import format_date, format_month
 HISTORY_PAGE_SIZE = 20
 MAINTENANCE_PAGE_SIZE = 20
 EXCERPT_LENGTH = 200
+# Longer latest updates of open incidents are cut on the front page, which keeps one short
+# entry per incident.
+LATEST_TEXT_LENGTH = 280
 UPTIME_WINDOWS = (30, 90, 365)
 
 
@@ -158,6 +162,18 @@ def service_rows(
 class OpenIncidentView:
     incident: Incident
     latest_html: str
+    # Whether `latest_html` is only the start of a long update, which the incident page shows.
+    shortened: bool = False
+
+
+def open_incident_view(incident: Incident) -> OpenIncidentView:
+    """Show a short latest update whole and a long one as a plain-text excerpt."""
+    assert incident.latest_event is not None
+    text = incident.latest_event.text
+    if len(text) <= LATEST_TEXT_LENGTH:
+        return OpenIncidentView(incident, markdown.render(text))
+    excerpt = markdown.excerpt(text, LATEST_TEXT_LENGTH)
+    return OpenIncidentView(incident, format_html("<p>{}</p>", excerpt), shortened=True)
 
 
 @dataclass
@@ -180,7 +196,7 @@ def front_screen(page: Page, now: dt.datetime) -> dict[str, Any]:
         "blocks": group_rows(rows, status.groups),
         "service_count": len(rows),
         "open_incidents": [
-            OpenIncidentView(incident, markdown.render(incident.latest_event.text))
+            open_incident_view(incident)
             for incident in status.open_incidents if incident.latest_event is not None
         ],
         "maintenances": [

@@ -472,3 +472,20 @@ def test_front_links_to_history_and_past_maintenances(
     nav = get_dom("/").one("nav", cls="more-links")
 
     assert [a.attrs["href"] for a in nav.find_all("a")] == ["/history", "/maintenances"]
+
+
+def test_long_latest_update_shortened_on_front(page, open_incident, get):
+    incident = open_incident(title="Slow API", text="word " * 400)
+
+    body = get("/").content.decode()
+
+    assert "Read the whole update" in body
+    assert body.count("word") < 100
+    assert f'/incidents/{incident.pk}"' in body
+
+
+def test_public_page_answers_post_with_405(page, client):
+    response = client.post("/", HTTP_HOST="acme.localhost")
+
+    assert response.status_code == 405
+    assert "GET" in response["Allow"]
