@@ -22,18 +22,6 @@ from heliograph.domain.vocab import MaintenanceStatus
 from tests.browser.support import CHROMIUM, CHROMIUM_SWITCHES, DESKTOP, Tab, missing_chromium
 
 
-@pytest.fixture(autouse=True)
-def test_settings(settings: Any) -> None:
-    # The manifest storage of production needs `collectstatic`; the live server serves the
-    # source files through its static handler.
-    settings.STORAGES = {
-        **settings.STORAGES,
-        "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
-    }
-    # Argon2 is slow by design, and these tests create users to sign in, not to test hashing.
-    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
-
-
 @pytest.fixture(scope="session")
 def playwright_driver() -> Iterator[Playwright]:
     with sync_playwright() as driver:

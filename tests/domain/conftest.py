@@ -6,7 +6,6 @@ from collections.abc import Iterator
 
 import pytest
 import time_machine
-from django.test import override_settings
 
 from tests.domain.support import NOW
 
@@ -18,9 +17,3 @@ def clock() -> Iterator[time_machine.Traveller]:
         yield traveller
 
 
-@pytest.fixture(autouse=True)
-def fast_password_hashing() -> Iterator[None]:
-    """Hash the fixture users' passwords with MD5: Argon2 takes 0.2 s or more per user here, and
-    no domain test checks a password."""
-    with override_settings(PASSWORD_HASHERS=["django.contrib.auth.hashers.MD5PasswordHasher"]):
-        yield

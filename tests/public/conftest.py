@@ -30,17 +30,6 @@ def clock() -> Iterator[time_machine.Traveller]:
         yield traveller
 
 
-@pytest.fixture(autouse=True)
-def test_settings(settings: Any) -> None:
-    # The manifest storage of production needs `collectstatic`; tests serve the source files.
-    settings.STORAGES = {
-        **settings.STORAGES,
-        "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
-    }
-    # Argon2 costs about a second per user; these tests never check a password.
-    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
-
-
 @pytest.fixture
 def page(make_page: Callable[..., Page]) -> Page:
     """The page under test, in a zone with DST and abbreviations: America/Chicago."""
