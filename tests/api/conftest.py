@@ -44,13 +44,6 @@ class ApiClient:
         return self._send("delete", path)
 
 
-@pytest.fixture(autouse=True)
-def fast_password_hashing(settings: Any) -> None:
-    """Hash the fixtures' passwords with MD5: the API tests create several users each, and
-    Argon2 is slow on purpose. Tokens, not passwords, authenticate API requests."""
-    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
-
-
 @pytest.fixture
 def api_for() -> Callable[..., ApiClient]:
     def make(user: User, pages: list[Page], *, write: bool = True) -> ApiClient:
