@@ -230,8 +230,8 @@ LOGGING = {
     "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "plain"}},
     "root": {"handlers": ["console"], "level": env_choice(
         "LOG_LEVEL", "INFO", ("DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL"), upper=True)},
-    # A request with a host name this service does not serve is answered 400; logging each
-    # one with a traceback would let anyone fill the log.
+    # A request for a host name this service does not serve gets a 400 response. Logging
+    # each one with a traceback would let anyone fill the log.
     "loggers": {
         "django.security.DisallowedHost": {"handlers": [], "propagate": False},
         # The worker's consumer logs through a handler of its own.

@@ -187,7 +187,7 @@ def _check_twitter(value: str, field: str) -> str:
 
 
 def _check_own_domain(domain: str) -> str:
-    """Reject a domain that the service's own addresses already answer for."""
+    """Reject a domain that already belongs to the service's own addresses."""
     own = settings.HELIOGRAPH_DOMAIN
     if domain == own or domain.endswith(f".{own}"):
         raise InvalidValue(
@@ -369,8 +369,8 @@ def _check_name_free(page: Page, name: str, service_id: int | None) -> None:
     others = Service.objects.filter(page=page)
     if service_id is not None:
         others = others.exclude(pk=service_id)
-    # The database lowers both sides, as the unique index does (ASCII only on SQLite); the
-    # folded comparison also catches names that differ only in width or Unicode case.
+    # The database lowers both sides as the unique index does, which is ASCII only on SQLite.
+    # The folded comparison also catches names that differ only in width or Unicode case.
     clash = others.annotate(lower=Lower("name")).filter(lower=Lower(Value(name)))
     folded = {_folded(other) for other in others.values_list("name", flat=True)}
     if clash.exists() or _folded(name) in folded:
