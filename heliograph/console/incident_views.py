@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from django.contrib import messages
 from django.core.paginator import Paginator
-from django.http import Http404, HttpRequest, HttpResponse, HttpResponseRedirect
+from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
 from django.shortcuts import get_object_or_404, render
 from django.urls import reverse
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
@@ -19,6 +19,7 @@ from heliograph.console.incident_forms import (
     OpenIncidentForm,
 )
 from heliograph.console.view_common import (
+    already_deleted,
     previews,
     publish_summary,
     status_of,
@@ -242,10 +243,7 @@ def incident_delete(request: HttpRequest, slug: str, incident_id: int) -> HttpRe
     incident = Incident.objects.filter(pk=incident_id, page=page).select_related("page").first()
     list_url = reverse("console:incidents", args=[page.slug])
     if incident is None:
-        if request.method == "POST":
-            messages.info(request, "That incident was already deleted.")
-            return HttpResponseRedirect(list_url)
-        raise Http404
+        return already_deleted(request, "incident", list_url)
     data = request.POST if request.method == "POST" else None
     form = DeleteIncidentForm(data, incident=incident)
     if data is not None and form.is_valid():

@@ -6,7 +6,7 @@ from typing import Any
 
 from django.contrib import messages
 from django.core.paginator import Paginator
-from django.http import Http404, HttpRequest, HttpResponse, HttpResponseRedirect
+from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
 from django.shortcuts import get_object_or_404, render
 from django.urls import reverse
 from django.utils import timezone
@@ -19,7 +19,13 @@ from heliograph.console.maintenance_forms import (
     MaintenanceEventForm,
     MaintenanceForm,
 )
-from heliograph.console.view_common import previews, status_of, submit_once, work_context
+from heliograph.console.view_common import (
+    already_deleted,
+    previews,
+    status_of,
+    submit_once,
+    work_context,
+)
 from heliograph.domain import maintenances
 from heliograph.domain.models import Maintenance, Page, Role
 from heliograph.domain.queries import page_zone
@@ -207,10 +213,7 @@ def maintenance_delete(request: HttpRequest, slug: str, maintenance_id: int) -> 
     maintenance = Maintenance.objects.filter(pk=maintenance_id, page=page).first()
     list_url = reverse("console:maintenances", args=[page.slug])
     if maintenance is None:
-        if request.method == "POST":
-            messages.info(request, "That maintenance was already deleted.")
-            return HttpResponseRedirect(list_url)
-        raise Http404
+        return already_deleted(request, "maintenance", list_url)
     data = request.POST if request.method == "POST" else None
     form = DeleteMaintenanceForm(data, maintenance=maintenance)
     if data is not None and form.is_valid():

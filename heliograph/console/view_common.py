@@ -6,7 +6,8 @@ from collections.abc import Callable
 from typing import Any
 
 from django import forms
-from django.http import HttpRequest, HttpResponse, QueryDict
+from django.contrib import messages
+from django.http import Http404, HttpRequest, HttpResponse, HttpResponseRedirect, QueryDict
 from django.utils import timezone
 
 from heliograph.console import once
@@ -71,6 +72,14 @@ def submit_once(request: HttpRequest, form: ConsoleForm,
 def status_of(request: HttpRequest, form: ConsoleForm) -> int:
     """Return 200 for a form shown again for its preview, 422 for one with errors."""
     return 200 if wants_preview(request) or not form.errors else 422
+
+
+def already_deleted(request: HttpRequest, kind: str, list_url: str) -> HttpResponse:
+    """Redirect a repeated delete to the list with a notice. A GET of a deleted record is a 404."""
+    if request.method == "POST":
+        messages.info(request, f"That {kind} was already deleted.")
+        return HttpResponseRedirect(list_url)
+    raise Http404
 
 
 def publish_summary(form: forms.Form) -> str:
