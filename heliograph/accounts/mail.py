@@ -48,6 +48,10 @@ def send_account_mail(kind: str, user: User, context: dict[str, Any]) -> bool:
     except (smtplib.SMTPException, OSError) as error:
         logger.error("Sending %s e-mail to user %s failed: %s", kind, user.pk, error)
         return False
+    except Exception:
+        # A misconfigured e-mail backend must not turn the form into a server error either.
+        logger.exception("Sending %s e-mail to user %s failed", kind, user.pk)
+        return False
     logger.info("Sent %s e-mail to user %s", kind, user.pk)
     return True
 

@@ -243,7 +243,7 @@ def incident_delete(request: HttpRequest, slug: str, incident_id: int) -> HttpRe
     incident = Incident.objects.filter(pk=incident_id, page=page).select_related("page").first()
     list_url = reverse("console:incidents", args=[page.slug])
     if incident is None:
-        return already_deleted(request, "incident", list_url)
+        return already_deleted(request, page, "incident", incident_id, list_url)
     data = request.POST if request.method == "POST" else None
     form = DeleteIncidentForm(data, incident=incident)
     if data is not None and form.is_valid():

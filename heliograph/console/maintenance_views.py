@@ -213,7 +213,7 @@ def maintenance_delete(request: HttpRequest, slug: str, maintenance_id: int) -> 
     maintenance = Maintenance.objects.filter(pk=maintenance_id, page=page).first()
     list_url = reverse("console:maintenances", args=[page.slug])
     if maintenance is None:
-        return already_deleted(request, "maintenance", list_url)
+        return already_deleted(request, page, "maintenance", maintenance_id, list_url)
     data = request.POST if request.method == "POST" else None
     form = DeleteMaintenanceForm(data, maintenance=maintenance)
     if data is not None and form.is_valid():

@@ -49,6 +49,14 @@ class ServiceForm(ConsoleForm):
 
     def clean(self) -> dict[str, Any]:
         cleaned = super().clean() or {}
+        typed = (cleaned.get("new_group") or "").strip()
+        # Without scripts the new-group box is always shown, so a name typed there with the
+        # list left at "No group" asks for a new group.
+        if typed and cleaned.get("group") == NO_GROUP:
+            cleaned["group"] = NEW_GROUP
+        elif typed and cleaned.get("group") != NEW_GROUP:
+            self.add_error("new_group", "Choose “A new group…” in the list above to create "
+                           "this group, or clear this box.")
         if cleaned.get("group") == NEW_GROUP:
             name = (cleaned.get("new_group") or "").strip()
             if not name:

@@ -10,7 +10,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 from django.contrib import messages
-from django.http import Http404, HttpRequest, HttpResponse, HttpResponseRedirect, JsonResponse
+from django.http import HttpRequest, HttpResponse, HttpResponseRedirect, JsonResponse
 from django.shortcuts import get_object_or_404, render
 from django.urls import reverse
 from django.views.decorators.http import require_http_methods, require_POST
@@ -18,7 +18,7 @@ from django.views.decorators.http import require_http_methods, require_POST
 from heliograph.console import once
 from heliograph.console.access import actor_of, console_view, member_page
 from heliograph.console.service_forms import ServiceForm
-from heliograph.console.view_common import work_context
+from heliograph.console.view_common import already_deleted, work_context
 from heliograph.domain import pages
 from heliograph.domain.errors import DomainError
 from heliograph.domain.models import (
@@ -232,10 +232,8 @@ def service_remove(request: HttpRequest, slug: str, service_id: int) -> HttpResp
     page, role = member_page(request, slug, need=Role.EDITOR)
     service = Service.objects.filter(pk=service_id, page=page).first()
     if service is None:
-        if request.method == "POST":
-            messages.info(request, "That service was already removed.")
-            return HttpResponseRedirect(_list_url(page))
-        raise Http404
+        return already_deleted(request, page, "service", service_id, _list_url(page),
+                               action="remove")
     if request.method == "POST":
         name = service.name
         pages.remove_service(service, actor=actor_of(request))
@@ -272,8 +270,8 @@ def group_remove(request: HttpRequest, slug: str, group_id: int) -> HttpResponse
     page, _ = member_page(request, slug, need=Role.EDITOR)
     group = ServiceGroup.objects.filter(pk=group_id, page=page).first()
     if group is None:
-        messages.info(request, "That group was already removed.")
-        return HttpResponseRedirect(_list_url(page))
+        return already_deleted(request, page, "group", group_id, _list_url(page),
+                               action="remove", object_type="servicegroup")
     name = group.name
     pages.remove_group(group, actor=actor_of(request))
     messages.success(request, f"Removed the group “{name}”; its services are now ungrouped.")

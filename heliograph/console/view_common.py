@@ -16,7 +16,7 @@ from heliograph.console.form_common import ConsoleForm
 from heliograph.console.incident_forms import SOME_SERVICES
 from heliograph.console.local_time import describe_zone
 from heliograph.domain.errors import DomainError
-from heliograph.domain.models import Page, Role
+from heliograph.domain.models import AuditEntry, Page, Role
 from heliograph.domain.queries import page_zone
 from heliograph.lib import markdown
 from heliograph.lib.urls import public_url
@@ -74,10 +74,22 @@ def status_of(request: HttpRequest, form: ConsoleForm) -> int:
     return 200 if wants_preview(request) or not form.errors else 422
 
 
-def already_deleted(request: HttpRequest, kind: str, list_url: str) -> HttpResponse:
-    """Redirect a repeated delete to the list with a notice. A GET of a deleted record is a 404."""
-    if request.method == "POST":
-        messages.info(request, f"That {kind} was already deleted.")
+def already_deleted(
+    request: HttpRequest, page: Page, kind: str, object_id: int, list_url: str,
+    *, action: str = "delete", object_type: str = "",
+) -> HttpResponse:
+    """Redirect a repeated delete to the list with a notice.
+
+    Only an object whose deletion the page's audit log records counts as already deleted; any
+    other id, such as one of another page, is a 404, and so is a GET.
+    """
+    deleted = AuditEntry.objects.filter(
+        page=page, object_type=object_type or kind, object_id=object_id,
+        action__endswith=f".{action}",
+    ).exists()
+    if request.method == "POST" and deleted:
+        verb = "removed" if action == "remove" else "deleted"
+        messages.info(request, f"That {kind} was already {verb}.")
         return HttpResponseRedirect(list_url)
     raise Http404
 

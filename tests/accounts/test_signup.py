@@ -201,3 +201,13 @@ def test_signup_race_reuses_existing_account(db: None) -> None:
     assert user.pk == first.pk
     assert not created
     assert User.objects.count() == 1
+
+
+def test_signup_survives_broken_mail_backend(client: Client, db: None, settings: Any) -> None:
+    settings.EMAIL_BACKEND = "django.core.mail.backends.filebased.EmailBackend"
+    settings.EMAIL_FILE_PATH = None
+
+    response = sign_up(client, "new@example.com")
+
+    assert response.status_code == 302
+    assert User.objects.filter(email="new@example.com").exists()

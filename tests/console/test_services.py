@@ -391,3 +391,38 @@ def test_remove_group_keeps_services(page, editor):
     assert response.status_code == 302
     assert not ServiceGroup.objects.filter(pk=group.pk).exists()
     assert Service.objects.get(page=page, name="API").group is None
+
+
+def test_add_new_group_typed_without_choosing(page, editor):
+    client = signed_in(editor)
+
+    post_form(client, url("services"), url("services"), {
+        "name": "Mail", "group": "", "new_group": "Core",
+    })
+
+    service = Service.objects.get(page=page, name="Mail")
+    assert service.group is not None
+    assert service.group.name == "Core"
+
+
+def test_add_new_group_typed_beside_existing_rejected(page, editor):
+    group = pages.add_group(page, name="Edge", actor=Actor.system())
+    client = signed_in(editor)
+
+    response = post_form(client, url("services"), url("services"), {
+        "name": "Mail", "group": str(group.pk), "new_group": "Core",
+    })
+
+    assert response.status_code == 422
+    assert not Service.objects.filter(page=page, name="Mail").exists()
+
+
+def test_remove_service_of_another_page_is_404(page, editor, outsider):
+    other = Page.objects.get(slug="other")
+    foreign = pages.add_service(other, name="Theirs", actor=Actor.system())
+    client = signed_in(editor)
+
+    response = client.post(url("service-remove", "acme", foreign.pk))
+
+    assert response.status_code == 404
+    assert Service.objects.filter(pk=foreign.pk).exists()
