@@ -2,16 +2,20 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import re
+import zoneinfo
 from typing import Any
 
 from django import forms
 
 from heliograph.domain.errors import DomainError
 from heliograph.domain.models import Page, Service
+from heliograph.public.timefmt import format_datetime
 
 # The Markdown fields of the console; the same limit as the domain's event texts.
 TEXT_MAX = 20_000
+_ISO_UTC = re.compile(r"\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d(?:\.\d+)?\+00:00")
 _INDEXED = re.compile(r"(?P<list>\w+)\.(?P<index>\d+)\.(?P<field>\w+)")
 
 
@@ -26,9 +30,24 @@ class ConsoleForm(forms.Form):
     required_css_class = "required"
 
     def show_error(self, error: DomainError) -> None:
-        """Show a rule the domain rejected on the field it names, or above the form."""
+        """Show a rule the domain rejected on the field it names, or above the form.
+
+        Forms that know the page's zone (`self.zone`) show the message's UTC times in it.
+        """
         field = error.field if error.field in self.fields else None
-        self.add_error(field, error.message)
+        zone = getattr(self, "zone", None)
+        message = local_times(error.message, zone) if zone is not None else error.message
+        self.add_error(field, message)
+
+
+def local_times(message: str, zone: zoneinfo.ZoneInfo) -> str:
+    """Rewrite the ISO 8601 UTC times in a domain message in `zone`, with the zone named."""
+
+    def rewrite(match: re.Match[str]) -> str:
+        moment = dt.datetime.fromisoformat(match[0])
+        return format_datetime(moment, zone)
+
+    return _ISO_UTC.sub(rewrite, message)
 
 
 def indexed_field(name: str | None) -> tuple[int, str] | None:

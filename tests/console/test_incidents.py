@@ -238,6 +238,8 @@ def test_open_started_in_future_is_rejected(page, editor):
 
     assert response.status_code == 422
     assert "in the future" in field_errors(response, "id_at")
+    assert "12:00 CET" in field_errors(response, "id_at")
+    assert "+00:00" not in field_errors(response, "id_at")
     assert input_value(response, "at") == "2026-03-10T12:00"
     assert Incident.objects.count() == 0
 
