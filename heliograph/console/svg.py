@@ -96,10 +96,29 @@ def sanitise(data: bytes) -> bytes:
     if root.tag != f"{{{SVG_NS}}}svg":
         raise UnsafeSvg('The file\'s root element is not <svg xmlns="http://www.w3.org/2000/svg">: '
                         "upload an SVG image.")
+    _check_size(root)
     counter = [0]
     body = _element(root, depth=0, counter=counter)
     assert body is not None
     return body.encode("utf-8")
+
+
+# The largest width or height an SVG logo may declare, in CSS pixels; the same as for PNG.
+MAX_SIDE = 2048
+_LENGTH = re.compile(r"\s*([0-9]*\.?[0-9]+)\s*(px)?\s*")
+
+
+def _check_size(root: ET.Element) -> None:
+    """Reject an SVG whose declared width or height is larger than `MAX_SIDE` pixels."""
+    for name in ("width", "height"):
+        value = root.get(name)
+        if value is None:
+            continue
+        match = _LENGTH.fullmatch(value)
+        if match is not None and float(match[1]) > MAX_SIDE:
+            raise UnsafeSvg(f"The SVG declares a {name} of {value.strip()}: logos may be at most "
+                            f"{MAX_SIDE} pixels on each side; set a smaller {name} or remove it "
+                            "and keep the viewBox.")
 
 
 def _element(node: ET.Element, *, depth: int, counter: list[int]) -> str | None:

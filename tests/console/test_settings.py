@@ -566,3 +566,15 @@ def test_delete_screen_counts_what_goes(page: Page, owner: Any, editor: Any) -> 
 
     assert "0 services, 0 incidents and 0 maintenances" in text
     assert "its 2 members" in text
+
+
+def test_logo_svg_huge_dimensions_rejected(page: Page, owner: Any) -> None:
+    svg = (b'<svg xmlns="http://www.w3.org/2000/svg" width="100000" height="100000" '
+           b'viewBox="0 0 10 10"><rect width="10" height="10"/></svg>')
+    client = client_for(owner)
+
+    response = upload(client, "logo.svg", svg, "image/svg+xml")
+
+    assert response.status_code == 422
+    assert "at most 2048 pixels" in response.content.decode()
+    assert not reload(page).logo
