@@ -7,7 +7,7 @@ from enum import StrEnum
 
 
 class State(StrEnum):
-    """How bad things are for a service, from best to worst."""
+    """The severity of a service's condition, from best to worst."""
 
     OPERATIONAL = "operational"
     DEGRADED_PERFORMANCE = "degraded_performance"
@@ -38,7 +38,7 @@ class DisplayState(StrEnum):
 
 
 class Status(StrEnum):
-    """Where the team is with an incident."""
+    """The team's progress on an incident."""
 
     INVESTIGATING = "investigating"
     IDENTIFIED = "identified"
@@ -61,7 +61,7 @@ class MaintenanceStatus(StrEnum):
 
 
 class BannerColorRule(StrEnum):
-    """Which open incident gives the banner its colour."""
+    """The rule that picks the open incident whose state colours the banner."""
 
     FIRST_OPENED = "first_opened"
     WORST = "worst"

@@ -1,4 +1,4 @@
-"""What a page shows right now, and its outage figures per day."""
+"""The page's current status, and its outage figures per day."""
 
 from __future__ import annotations
 
@@ -17,7 +17,7 @@ from heliograph.domain.validation import EARLIEST, LATEST
 
 router = Router(tags=["status"])
 
-# The longest range one outage request may cover, which bounds its cost.
+# The maximum number of days one outage request may cover, which bounds its cost.
 MAX_OUTAGE_DAYS = 400
 
 
