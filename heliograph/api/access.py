@@ -1,7 +1,8 @@
 """Tenant-scoped lookups: the only way handlers reach a page and what is on it.
 
-A token sees a page only when the page is in the token's scope and the token's user is still a
-member of it; anything else is answered 404, so that slugs and ids of other pages do not leak.
+A token reaches a page only when the page is in the token's scope and the token's user is
+still a member of it. Any other page gets a 404, so that slugs and ids of other pages do not
+leak.
 """
 
 from __future__ import annotations

@@ -20,7 +20,7 @@ logger = logging.getLogger(__name__)
 
 
 class ApiError(Exception):
-    """An error raised by a handler, answered as it is."""
+    """An error raised by a handler and returned to the client unchanged."""
 
     def __init__(self, status: int, code: str, message: str, field: str | None = None) -> None:
         super().__init__(message)

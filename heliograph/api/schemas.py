@@ -39,8 +39,8 @@ Id = Annotated[StrictInt, Field(ge=1, le=2**63 - 1)]
 Title = Annotated[str, Field(min_length=1, max_length=300)]
 Text = Annotated[str, Field(min_length=1, max_length=20_000)]
 
-# Times outside these years cannot be shown in every time zone (Python's datetime stops at years
-# 1 and 9999); the domain and the outage figures accept the same years.
+# Times outside these years cannot be shown in every time zone, because Python's datetime stops
+# at years 1 and 9999. The domain and the outage figures accept the same years.
 FIRST_YEAR, LAST_YEAR = EARLIEST, LATEST
 
 

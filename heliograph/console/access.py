@@ -1,8 +1,8 @@
 """Access to the console: signed-in users, on the main host, acting on pages they belong to.
 
 `console_view` guards every console view; `member_page` is the only way a view reaches a
-page. A user who is not a member of the page gets 404, so that the console does not tell
-outsiders which slugs exist; a member whose role is too low for the action gets 403.
+page. A user who is not a member of the page gets 404, so that the console does not reveal
+which slugs exist to outsiders. A member whose role is too low for the action gets 403.
 """
 
 from __future__ import annotations

@@ -51,7 +51,7 @@ class ServiceForm(ConsoleForm):
         cleaned = super().clean() or {}
         typed = (cleaned.get("new_group") or "").strip()
         # Without scripts the new-group box is always shown, so a name typed there with the
-        # list left at "No group" asks for a new group.
+        # list left at "No group" means a new group.
         if typed and cleaned.get("group") == NO_GROUP:
             cleaned["group"] = NEW_GROUP
         elif typed and cleaned.get("group") != NEW_GROUP:

@@ -265,7 +265,7 @@ def group_remove(request: HttpRequest, slug: str, group_id: int) -> HttpResponse
     """Remove a group; its services stay on the page, ungrouped.
 
     NOTE: a group cannot be renamed here, because `heliograph.domain.pages` has no function
-    for it; an editor adds a group with the new name and moves the services into it.
+    for it. An editor adds a group with the new name and moves the services into it.
     """
     page, _ = member_page(request, slug, need=Role.EDITOR)
     group = ServiceGroup.objects.filter(pk=group_id, page=page).first()

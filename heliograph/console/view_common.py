@@ -80,7 +80,7 @@ def already_deleted(
 ) -> HttpResponse:
     """Redirect a repeated delete to the list with a notice.
 
-    Only an object whose deletion the page's audit log records counts as already deleted; any
+    Only an object whose deletion the page's audit log records counts as already deleted. Any
     other id, such as one of another page, is a 404, and so is a GET.
     """
     deleted = AuditEntry.objects.filter(

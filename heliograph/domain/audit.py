@@ -14,7 +14,7 @@ from heliograph.domain.models import AuditEntry, Page
 
 @dataclass(frozen=True)
 class Actor:
-    """Who makes a change: a user (through the console, a token or the CLI) or the system."""
+    """The author of a change: a user (through the console, a token or the CLI) or the system."""
 
     user: Any = None
     label: str = "system"

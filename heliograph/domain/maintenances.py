@@ -125,8 +125,8 @@ def post_event(
 ) -> MaintenanceEvent:
     """Add an event to a maintenance that is not completed.
 
-    Without a status, or with `in_progress`, the maintenance is (or stays) in progress; with
-    `completed` it closes; with `scheduled` it posts a note to a maintenance not yet started.
+    Without a status, or with `in_progress`, the maintenance is (or stays) in progress. With
+    `completed` it closes. With `scheduled` it posts a note to a maintenance not yet started.
     """
     if status is not None:
         status = check_choice(status, MaintenanceStatus, field="status")

@@ -249,7 +249,7 @@ class MaintenanceEvent(models.Model):
 
 
 class AuditEntry(models.Model):
-    """Who changed what on a page, with the before and after of the change."""
+    """A record of one change to a page: its author, time, action, and values before and after."""
 
     page = models.ForeignKey(Page, on_delete=models.CASCADE, related_name="audit_entries")
     actor = models.ForeignKey(

@@ -77,7 +77,7 @@ def concerned_service_ids(incident: Incident, event: IncidentEvent | None) -> fr
 
 
 def page_status(page: Page, now: dt.datetime | None = None) -> PageStatus:
-    """Return the page as the public sees it at `now`."""
+    """Return the page as its public page shows it at `now`."""
     now = now or timezone.now()
     services = list(Service.objects.filter(page=page).order_by("position", "id"))
     groups = list(ServiceGroup.objects.filter(page=page).order_by("position", "id"))

@@ -1,4 +1,4 @@
-"""How states look on the public page: labels, colours, icon shapes and the favicon.
+"""The presentation of states on the public page: labels, colours, icon shapes, favicon.
 
 Each state has its own icon shape as well as its colour, so colour is never the only signal.
 The two palettes below are the only place the colours are defined, and the page's `<style>`

@@ -109,7 +109,7 @@ def public_view(*, landing_at_root: bool = False) -> Callable[[PageView], PageVi
             return response
 
         # The views only read, so a POST gets 405 with an Allow header; without the exemption
-        # the CSRF check would answer it 403 first.
+        # the CSRF check would reject it with 403 first.
         return csrf_exempt(require_safe(wrapper))
 
     return decorate

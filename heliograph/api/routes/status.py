@@ -39,8 +39,10 @@ def get_outages(
                                          "default today in the page's time zone.")] = None,
 ) -> Any:
     """Report per local day of the page's time zone the minutes degraded, partially and
-    completely down, the day's length and the uptime; days before a service's start_date
-    (and days still to come) have `no_data` true and a null uptime.
+    completely down, the day's length and the uptime.
+
+    Days before a service's start_date, and days still to come, have `no_data` true and a null
+    uptime.
     """
     page = access.get_page(request, slug)
     end = end or local_today(page)
