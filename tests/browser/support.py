@@ -12,7 +12,7 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
 
-from playwright.sync_api import ConsoleMessage, Dialog, Locator, Page
+from playwright.sync_api import ConsoleMessage, Dialog, Locator, Page, Request
 
 from heliograph.domain import incidents, pages
 from heliograph.domain.audit import Actor
@@ -74,11 +74,17 @@ class Tab:
         page.on("dialog", self._on_dialog)
         page.on("pageerror", lambda error: self.script_errors.append(str(error)))
         page.on("console", self._on_console)
-        page.on("requestfailed", lambda request: self.failed_requests.append(request.url))
+        page.on("requestfailed", self._on_request_failed)
 
     def _on_dialog(self, dialog: Dialog) -> None:
         self.dialogs.append(f"{dialog.type}: {dialog.message}")
         dialog.dismiss()
+
+    def _on_request_failed(self, request: Request) -> None:
+        # A reload or navigation cancels the requests still in flight, such as the favicon;
+        # Chromium reports those as aborted, which is no fault of the page.
+        if request.failure != "net::ERR_ABORTED":
+            self.failed_requests.append(request.url)
 
     def _on_console(self, message: ConsoleMessage) -> None:
         if message.type == "error":
