@@ -50,14 +50,17 @@ run: $(INSTALLED)
 	@$(BIN)/heliograph-admin demo
 	@echo "Heliograph is running at http://$(HOST):$(PORT)/ (Ctrl-C stops it)."
 	@# The worker runs the background jobs beside the server and stops with it.
-	@$(BIN)/heliograph-admin worker & worker=$$!; \
+	@# Links name the address served, unless HELIOGRAPH_BASE_URL names another.
+	@export HELIOGRAPH_BASE_URL="$${HELIOGRAPH_BASE_URL:-http://$(HOST):$(PORT)}"; \
+	$(BIN)/heliograph-admin worker & worker=$$!; \
 	trap 'kill $$worker 2>/dev/null' EXIT INT TERM; \
 	HELIOGRAPH_DEFAULT_PAGE=demo $(BIN)/heliograph-admin serve --host $(HOST) --port $(PORT)
 
-# Each run gets a fresh data directory, removed afterwards.
+# Each run gets a fresh data directory, removed afterwards. A test process that runs out of
+# tests takes some queued for the other (worksteal), so long tests do not end the run on one.
 test: $(INSTALLED) $(NODE_INSTALLED)
 	@data_dir="$$(mktemp -d)"; trap 'rm -rf "$$data_dir"' EXIT; \
-	HELIOGRAPH_DATA_DIR="$$data_dir" $(BIN)/pytest -n 2 $(PYTEST_ARGS)
+	HELIOGRAPH_DATA_DIR="$$data_dir" $(BIN)/pytest -n 2 --dist worksteal $(PYTEST_ARGS)
 
 lint: $(INSTALLED)
 	$(BIN)/ruff check .

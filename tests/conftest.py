@@ -16,6 +16,9 @@ from heliograph.domain.models import Page, Role, Service
 
 os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
 
+# Chromium through Playwright, for the browser tests in any folder.
+pytest_plugins = ["tests.browser.fixtures"]
+
 
 @pytest.fixture(autouse=True)
 def fast_test_settings(settings: Any) -> None:

@@ -10,6 +10,7 @@ from django.db import models
 from django.utils import timezone
 
 from heliograph.domain.models import Page
+from heliograph.domain.validation import check_label
 
 TOKEN_PREFIX = "hg_"  # noqa: S105 (a prefix, not a secret)
 
@@ -49,7 +50,7 @@ class ApiToken(models.Model):
         raw = TOKEN_PREFIX + secrets.token_urlsafe(32)
         token = cls.objects.create(
             user=user,
-            name=name,
+            name=check_label(name),
             token_hash=hash_token(raw),
             hint=raw[:10],
             can_write=can_write,

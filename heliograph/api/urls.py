@@ -5,7 +5,15 @@ from ninja import NinjaAPI
 
 from heliograph.api import errors
 from heliograph.api.auth import TokenAuth
-from heliograph.api.routes import incidents, maintenances, pages, services, status
+from heliograph.api.routes import (
+    deliveries,
+    incidents,
+    maintenances,
+    pages,
+    services,
+    status,
+    subscribers,
+)
 
 api = NinjaAPI(
     title="Heliograph management API",
@@ -24,6 +32,8 @@ api.add_router("/pages", services.router)
 api.add_router("/pages", incidents.router)
 api.add_router("/pages", maintenances.router)
 api.add_router("/pages", status.router)
+api.add_router("/pages", deliveries.router)
+api.add_router("/pages", subscribers.router)
 
 
 def _routes() -> tuple[list[URLResolver | URLPattern], str, str]:

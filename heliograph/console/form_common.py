@@ -9,8 +9,9 @@ from typing import Any
 
 from django import forms
 
-from heliograph.domain.errors import DomainError
+from heliograph.domain.errors import DomainError, InvalidValue, RuleViolation
 from heliograph.domain.models import Page, Service
+from heliograph.domain.validation import check_label
 from heliograph.public.timefmt import format_datetime
 
 # The Markdown fields of the console; the same limit as the domain's event texts.
@@ -28,16 +29,29 @@ class ConsoleForm(forms.Form):
 
     error_css_class = "has-error"
     required_css_class = "required"
+    # Set when a rule that depends on the current state rejected the form (RuleViolation).
+    conflicts = False
 
     def show_error(self, error: DomainError) -> None:
         """Show a rule the domain rejected on the field it names, or above the form.
 
         Forms that know the page's zone (`self.zone`) show the message's UTC times in it.
         """
+        if isinstance(error, RuleViolation):
+            # The request conflicts with the current state, so the response status is 409.
+            self.conflicts = True
         field = error.field if error.field in self.fields else None
         zone = getattr(self, "zone", None)
         message = local_times(error.message, zone) if zone is not None else error.message
         self.add_error(field, message)
+
+
+def clean_label(value: str) -> str:
+    """Check a one-line name the way the domain does, as a form error on the field."""
+    try:
+        return check_label(value)
+    except InvalidValue as error:
+        raise forms.ValidationError(error.message) from None
 
 
 def local_times(message: str, zone: zoneinfo.ZoneInfo) -> str:

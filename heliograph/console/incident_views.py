@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 from django.contrib import messages
 from django.core.paginator import Paginator
 from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
@@ -10,6 +12,8 @@ from django.urls import reverse
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from heliograph.console.access import actor_of, console_view, member_page
+from heliograph.console.form_common import ConsoleForm
+from heliograph.console.incident_deliveries import delivery_context
 from heliograph.console.incident_forms import (
     CloseForm,
     DeleteIncidentForm,
@@ -24,12 +28,23 @@ from heliograph.console.view_common import (
     publish_summary,
     status_of,
     submit_once,
+    wants_preview,
     work_context,
 )
 from heliograph.domain import incidents
+from heliograph.domain.incidents import DEFAULT_CLOSING_TEXT
 from heliograph.domain.models import Incident, IncidentEvent, Page, Role
 from heliograph.domain.queries import page_zone
 from heliograph.domain.vocab import State, Status
+from heliograph.notifications import post_text
+from heliograph.social import proposals
+from heliograph.social.composer import (
+    NEW_INCIDENT_TAIL,
+    Composer,
+    composer_for,
+    post_deliveries,
+    raw_text,
+)
 
 RECENT_PER_PAGE = 20
 EVENT_PREFIX = "update"
@@ -39,6 +54,43 @@ CLOSE_PREFIX = "close"
 def incident_url(incident: Incident, anchor: str = "") -> str:
     url = reverse("console:incident", args=[incident.page.slug, incident.pk])
     return f"{url}#{anchor}" if anchor else url
+
+
+def submit_with_posts(request: HttpRequest, form: ConsoleForm, composer: Composer,
+                      action: Callable[[], str]) -> HttpResponse | None:
+    """Apply a valid form and its valid post choices once, like `submit_once`."""
+    # Both are validated, so the form shows every error at once.
+    posts_valid = composer.is_valid()
+    if not posts_valid and not wants_preview(request):
+        form.is_valid()
+        return None
+    return submit_once(request, form, action)
+
+
+def status_with_posts(request: HttpRequest, form: ConsoleForm, composer: Composer) -> int:
+    """Return `status_of` the form, or 422 when only a post was rejected."""
+    if composer.errors and not wants_preview(request):
+        return 422
+    return status_of(request, form)
+
+
+def _incident_composer(page: Page, form: ConsoleForm, data: object, *, title: str | None,
+                       tail: str, prefix: str = "", closing: bool = False) -> Composer:
+    """Build the post forms that propose a post from the incident form's current values."""
+
+    def propose(rules: post_text.Network) -> str:
+        if closing:
+            state, status = State.OPERATIONAL.value, Status.RESOLVED.value
+            text = raw_text(form, "text") or DEFAULT_CLOSING_TEXT
+        else:
+            state, status = raw_text(form, "state"), raw_text(form, "status")
+            text = raw_text(form, "text")
+        return proposals.propose_draft_incident(
+            page, title=raw_text(form, "title") if title is None else title, state=state,
+            status=status, text=text, tail=tail, rules=rules,
+        )
+
+    return composer_for(page, data, propose, prefix=prefix)
 
 
 # The list
@@ -70,22 +122,29 @@ def incident_new(request: HttpRequest, slug: str) -> HttpResponse:
     page, role = member_page(request, slug, need=Role.EDITOR)
     data = request.POST if request.method == "POST" else None
     form = OpenIncidentForm(data, page=page, zone=page_zone(page))
+    composer = _incident_composer(page, form, data, title=None, tail=NEW_INCIDENT_TAIL)
     if data is not None:
-        done = submit_once(request, form, lambda: _open(request, page, form))
+        done = submit_with_posts(request, form, composer,
+                                 lambda: _open(request, page, form, composer))
         if done is not None:
             return done
-    context = work_context(request, page, role, "incidents", form=form,
+    context = work_context(request, page, role, "incidents", form=form, composer=composer,
                            previews=previews(form, "text"), summary=publish_summary(form))
-    return render(request, "console/incidents/new.html", context, status=status_of(request, form))
+    return render(request, "console/incidents/new.html", context,
+                  status=status_with_posts(request, form, composer))
 
 
-def _open(request: HttpRequest, page: Page, form: OpenIncidentForm) -> str:
+def _open(request: HttpRequest, page: Page, form: OpenIncidentForm, composer: Composer) -> str:
     data = form.cleaned_data
     incident = incidents.open_incident(
         page, title=data["title"], text=data["text"], state=State(data["state"]),
         status=Status(data["status"]), services=[service.pk for service in data["services"]],
         at=data.get("at"), actor=actor_of(request),
     )
+    first = incident.events.order_by("id").first()
+    if first is not None:
+        composer.apply(post_deliveries(incident_event_id=first.pk),
+                       placeholder_tail=NEW_INCIDENT_TAIL, real_tail=f"incidents/{incident.pk}")
     messages.success(request, f"Opened “{incident.title}”: it is on the public page now.")
     return incident_url(incident)
 
@@ -100,8 +159,21 @@ def _incident(page: Page, incident_id: int) -> Incident:
     )
 
 
+def _event_composer(incident: Incident, form: EventForm, data: object) -> Composer:
+    return _incident_composer(incident.page, form, data, title=incident.title,
+                              tail=f"incidents/{incident.pk}", prefix=EVENT_PREFIX)
+
+
+def _close_composer(incident: Incident, form: CloseForm, data: object) -> Composer:
+    return _incident_composer(incident.page, form, data, title=incident.title,
+                              tail=f"incidents/{incident.pk}", prefix=CLOSE_PREFIX,
+                              closing=True)
+
+
 def _render_incident(request: HttpRequest, page: Page, role: Role, incident: Incident, *,
                      event_form: EventForm | None = None, close_form: CloseForm | None = None,
+                     event_composer: Composer | None = None,
+                     close_composer: Composer | None = None,
                      status: int = 200) -> HttpResponse:
     zone = page_zone(page)
     if event_form is None:
@@ -109,6 +181,10 @@ def _render_incident(request: HttpRequest, page: Page, role: Role, incident: Inc
                                zone=zone, prefix=EVENT_PREFIX)
     if close_form is None:
         close_form = CloseForm(zone=zone, prefix=CLOSE_PREFIX)
+    if event_composer is None:
+        event_composer = _event_composer(incident, event_form, None)
+    if close_composer is None:
+        close_composer = _close_composer(incident, close_form, None)
     events = list(
         incident.events.select_related("author").prefetch_related("services")
         .order_by("-at", "-id")
@@ -116,6 +192,8 @@ def _render_incident(request: HttpRequest, page: Page, role: Role, incident: Inc
     context = work_context(
         request, page, role, "incidents", incident=incident, events=events,
         event_form=event_form, close_form=close_form,
+        event_composer=event_composer, close_composer=close_composer,
+        **delivery_context(request, incident=incident, events=events),
         event_preview=previews(event_form, "text")["text"],
         close_preview=previews(close_form, "text")["text"],
         event_summary=publish_summary(event_form),
@@ -138,19 +216,23 @@ def incident_post_event(request: HttpRequest, slug: str, incident_id: int) -> Ht
     page, role = member_page(request, slug, need=Role.EDITOR)
     incident = _incident(page, incident_id)
     form = EventForm(request.POST, incident=incident, zone=page_zone(page), prefix=EVENT_PREFIX)
-    done = submit_once(request, form, lambda: _post(request, incident, form))
+    composer = _event_composer(incident, form, request.POST)
+    done = submit_with_posts(request, form, composer,
+                             lambda: _post(request, incident, form, composer))
     if done is not None:
         return done
     return _render_incident(request, page, role, incident, event_form=form,
-                            status=status_of(request, form))
+                            event_composer=composer,
+                            status=status_with_posts(request, form, composer))
 
 
-def _post(request: HttpRequest, incident: Incident, form: EventForm) -> str:
+def _post(request: HttpRequest, incident: Incident, form: EventForm, composer: Composer) -> str:
     data = form.cleaned_data
     event = incidents.post_event(
         incident, text=data["text"], state=State(data["state"]), status=Status(data["status"]),
         at=data.get("at"), services=form.chosen_services(), actor=actor_of(request),
     )
+    composer.apply(post_deliveries(incident_event_id=event.pk))
     if event.status == Status.RESOLVED:
         messages.success(request, "Posted the update and closed the incident.")
     else:
@@ -164,18 +246,22 @@ def incident_close(request: HttpRequest, slug: str, incident_id: int) -> HttpRes
     page, role = member_page(request, slug, need=Role.EDITOR)
     incident = _incident(page, incident_id)
     form = CloseForm(request.POST, zone=page_zone(page), prefix=CLOSE_PREFIX)
-    done = submit_once(request, form, lambda: _close(request, incident, form))
+    composer = _close_composer(incident, form, request.POST)
+    done = submit_with_posts(request, form, composer,
+                             lambda: _close(request, incident, form, composer))
     if done is not None:
         return done
     return _render_incident(request, page, role, incident, close_form=form,
-                            status=status_of(request, form))
+                            close_composer=composer,
+                            status=status_with_posts(request, form, composer))
 
 
-def _close(request: HttpRequest, incident: Incident, form: CloseForm) -> str:
+def _close(request: HttpRequest, incident: Incident, form: CloseForm, composer: Composer) -> str:
     event = incidents.close_incident(
         incident, text=form.cleaned_data["text"] or None, at=form.cleaned_data.get("at"),
         actor=actor_of(request),
     )
+    composer.apply(post_deliveries(incident_event_id=event.pk))
     messages.success(request, "Closed the incident: the public page shows it as resolved.")
     return incident_url(incident, f"event-{event.pk}")
 

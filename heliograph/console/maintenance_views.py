@@ -13,6 +13,8 @@ from django.utils import timezone
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from heliograph.console.access import actor_of, console_view, member_page
+from heliograph.console.incident_deliveries import delivery_context
+from heliograph.console.incident_views import status_with_posts, submit_with_posts
 from heliograph.console.maintenance_forms import (
     CloseMaintenanceForm,
     DeleteMaintenanceForm,
@@ -30,6 +32,16 @@ from heliograph.domain import maintenances
 from heliograph.domain.models import Maintenance, Page, Role
 from heliograph.domain.queries import page_zone
 from heliograph.domain.vocab import MaintenanceStatus
+from heliograph.notifications import post_text
+from heliograph.social import proposals
+from heliograph.social.composer import (
+    NEW_MAINTENANCE_TAIL,
+    Composer,
+    composer_for,
+    form_value,
+    post_deliveries,
+    raw_text,
+)
 
 PAST_PER_PAGE = 20
 EVENT_PREFIX = "update"
@@ -70,17 +82,28 @@ def maintenance_new(request: HttpRequest, slug: str) -> HttpResponse:
     page, role = member_page(request, slug, need=Role.EDITOR)
     data = request.POST if request.method == "POST" else None
     form = MaintenanceForm(data, page=page, zone=page_zone(page))
+
+    def propose(rules: post_text.Network) -> str:
+        return proposals.propose_draft_maintenance(
+            page, title=raw_text(form, "title"), description=raw_text(form, "description"),
+            starts_at=form_value(form, "starts_at"), ends_at=form_value(form, "ends_at"),
+            tail=NEW_MAINTENANCE_TAIL, rules=rules,
+        )
+
+    composer = composer_for(page, data, propose)
     if data is not None:
-        done = submit_once(request, form, lambda: _schedule(request, page, form))
+        done = submit_with_posts(request, form, composer,
+                                 lambda: _schedule(request, page, form, composer))
         if done is not None:
             return done
-    context = work_context(request, page, role, "maintenances", form=form,
+    context = work_context(request, page, role, "maintenances", form=form, composer=composer,
                            previews=previews(form, "description"))
     return render(request, "console/maintenances/form.html", context,
-                  status=status_of(request, form))
+                  status=status_with_posts(request, form, composer))
 
 
-def _schedule(request: HttpRequest, page: Page, form: MaintenanceForm) -> str:
+def _schedule(request: HttpRequest, page: Page, form: MaintenanceForm,
+              composer: Composer) -> str:
     data = form.cleaned_data
     maintenance = maintenances.schedule_maintenance(
         page, title=data["title"], description=data["description"],
@@ -88,6 +111,9 @@ def _schedule(request: HttpRequest, page: Page, form: MaintenanceForm) -> str:
         services=[service.pk for service in data["services"]],
         auto_transition=form.auto_transition(), actor=actor_of(request),
     )
+    composer.apply(post_deliveries(maintenance_id=maintenance.pk),
+                   placeholder_tail=NEW_MAINTENANCE_TAIL,
+                   real_tail=f"maintenances/{maintenance.pk}")
     messages.success(request, f"Scheduled “{maintenance.title}”: the public page announces it.")
     return maintenance_url(maintenance)
 
@@ -118,6 +144,7 @@ def _render_maintenance(request: HttpRequest, page: Page, role: Role, maintenanc
         close_preview=previews(close_form, "text")["text"],
         show_forms=(maintenance.status != MaintenanceStatus.COMPLETED or event_form.is_bound
                     or close_form.is_bound),
+        **delivery_context(request, maintenance=maintenance),
     )
     return render(request, "console/maintenances/detail.html", context, status=status)
 

@@ -6,7 +6,7 @@ from typing import Any
 
 from django import forms
 
-from heliograph.console.form_common import ConsoleForm
+from heliograph.console.form_common import ConsoleForm, clean_label
 from heliograph.domain.models import Membership, Page
 
 ACCESS_CHOICES = [
@@ -31,6 +31,9 @@ class TokenForm(ConsoleForm):
         "apart.",
     )
     access = forms.ChoiceField(choices=ACCESS_CHOICES, initial="read", widget=forms.RadioSelect)
+
+    def clean_name(self) -> str:
+        return clean_label(self.cleaned_data["name"])
 
     def __init__(self, *args: Any, user: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)

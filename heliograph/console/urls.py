@@ -11,7 +11,9 @@ app_name = "console"
 urlpatterns = [
     path("", views.home, name="home"),
     path("", include("heliograph.console.urls_account")),
+    path("", include("heliograph.social.urls_callback")),
     path("pages/<slug:slug>/", views.dashboard, name="dashboard"),
     path("pages/<slug:slug>/", include("heliograph.console.urls_page")),
     path("pages/<slug:slug>/", include("heliograph.console.urls_work")),
+    path("pages/<slug:slug>/", include("heliograph.social.urls")),
 ]

@@ -2,7 +2,13 @@
 
 from django.urls import path
 
-from heliograph.console import audit_views, member_views, settings_views
+from heliograph.console import (
+    audit_views,
+    delivery_views,
+    member_views,
+    settings_views,
+    webhook_views,
+)
 
 urlpatterns = [
     path("settings/", settings_views.page_settings, name="settings"),
@@ -18,4 +24,10 @@ urlpatterns = [
     path("invitations/<int:invitation_id>/revoke/", member_views.revoke_invitation,
          name="invitation-revoke"),
     path("audit/", audit_views.audit_log, name="audit"),
+    path("deliveries/", delivery_views.delivery_list, name="deliveries"),
+    path("deliveries/<int:delivery_id>/retry/", delivery_views.delivery_retry,
+         name="delivery-retry"),
+    path("deliveries/webhooks/", webhook_views.webhook_list, name="webhooks"),
+    path("deliveries/webhooks/<int:webhook_id>/remove/", webhook_views.webhook_remove,
+         name="webhook-remove"),
 ]

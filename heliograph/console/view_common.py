@@ -70,8 +70,11 @@ def submit_once(request: HttpRequest, form: ConsoleForm,
 
 
 def status_of(request: HttpRequest, form: ConsoleForm) -> int:
-    """Return 200 for a form shown again for its preview, 422 for one with errors."""
-    return 200 if wants_preview(request) or not form.errors else 422
+    """Return the status of a form shown again: 200 for its preview, 409 when the current
+    state rejected it (closing a closed incident), and 422 for other errors."""
+    if wants_preview(request) or not form.errors:
+        return 200
+    return 409 if form.conflicts else 422
 
 
 def already_deleted(

@@ -6,10 +6,15 @@ import datetime as dt
 from dataclasses import dataclass
 from typing import Any
 
+from django.db import transaction
 from django.db.models import F, Model
+from django.dispatch import Signal
 from django.utils import timezone
 
 from heliograph.domain.models import AuditEntry, Page
+
+# Sent with `page_id` after the transaction that changed a page commits.
+page_changed = Signal()
 
 
 @dataclass(frozen=True)
@@ -74,3 +79,5 @@ def touch(page: Page) -> None:
     now = timezone.now()
     Page.objects.filter(pk=page.pk).update(version=F("version") + 1, updated_at=now)
     page.updated_at = now
+    page_id = page.pk
+    transaction.on_commit(lambda: page_changed.send(sender=Page, page_id=page_id))

@@ -51,7 +51,11 @@ def resolve_services(page: Page, services: Iterable[int | Service]) -> list[Serv
             )
         if service_id not in wanted:
             wanted.append(service_id)
-    found = {service.pk: service for service in Service.objects.filter(page=page, pk__in=wanted)}
+    # An id outside the 64-bit range of primary keys names no service, and would make the
+    # database driver raise OverflowError instead of the error below.
+    in_range = [service_id for service_id in wanted if 0 < service_id < 2**63]
+    found = {service.pk: service
+             for service in Service.objects.filter(page=page, pk__in=in_range)}
     missing = [service_id for service_id in wanted if service_id not in found]
     if missing:
         raise InvalidValue(

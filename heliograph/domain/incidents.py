@@ -25,6 +25,7 @@ from heliograph.domain.errors import InvalidValue, RuleViolation
 from heliograph.domain.models import Incident, IncidentEvent, Page, Service
 from heliograph.domain.validation import check_aware, check_choice, check_text
 from heliograph.domain.vocab import State, Status
+from heliograph.notifications import outbox
 
 TITLE_MAX = 300
 TEXT_MAX = 20_000
@@ -99,6 +100,7 @@ def open_incident(
         cover_history(page, chosen, at)
         audit.record(page, actor, "incident.open", incident,
                      after=audit.snapshot(incident, _AUDITED))
+        outbox.record_incident_event(event)
     return incident
 
 
@@ -145,6 +147,7 @@ def post_event(
         _follow(locked, event, now)
         audit.record(locked.page, actor, "incident.event", locked, before=before,
                      after=audit.snapshot(locked, _AUDITED) | {"event": event.pk, "text": text})
+        outbox.record_incident_event(event)
     _refresh(incident, locked)
     return event
 
@@ -172,6 +175,7 @@ def close_incident(
         _follow(locked, event, now)
         audit.record(locked.page, actor, "incident.close", locked, before=before,
                      after=audit.snapshot(locked, _AUDITED) | {"event": event.pk, "text": text})
+        outbox.record_incident_event(event)
     _refresh(incident, locked)
     return event
 

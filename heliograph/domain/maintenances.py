@@ -15,13 +15,14 @@ from django.db import transaction
 from django.db.models import Q
 from django.utils import timezone
 
-from heliograph.domain import audit
+from heliograph.domain import audit, service_times
 from heliograph.domain.audit import Actor
 from heliograph.domain.common import event_time, resolve_services
 from heliograph.domain.errors import InvalidValue, RuleViolation
 from heliograph.domain.models import Maintenance, MaintenanceEvent, Page, Service
 from heliograph.domain.validation import check_aware, check_choice, check_text
 from heliograph.domain.vocab import MaintenanceStatus
+from heliograph.notifications import outbox
 
 logger = logging.getLogger(__name__)
 
@@ -62,6 +63,7 @@ def schedule_maintenance(
         maintenance.services.set(chosen)
         audit.record(page, actor, "maintenance.schedule", maintenance,
                      after=audit.snapshot(maintenance, _AUDITED))
+        outbox.record_maintenance_scheduled(maintenance)
     return maintenance
 
 
@@ -215,12 +217,15 @@ def _advance(
         ).update(**changes)
         if not claimed:
             return None
+        # A queryset update sends no signal: store the services' change time here.
+        service_times.refresh(maintenance.services.values_list("pk", flat=True))
         event = MaintenanceEvent.objects.create(
             maintenance=maintenance, at=at, status=target, text=text, posted_at=now
         )
         audit.record(maintenance.page, Actor.system("worker"), f"maintenance.auto.{target}",
                      maintenance, before={"status": maintenance.status},
                      after={"status": str(target)})
+        outbox.record_maintenance_event(event)
     logger.info("maintenance %s on page %s moved to %s", maintenance.pk,
                 maintenance.page.slug, target)
     return event
@@ -257,6 +262,7 @@ def _add_event(
     audit.record(maintenance.page, actor, f"maintenance.event.{status}", maintenance,
                  before=before,
                  after=audit.snapshot(maintenance, _AUDITED) | {"event": event.pk, "text": text})
+    outbox.record_maintenance_event(event)
     return event
 
 

@@ -120,6 +120,9 @@ class Service(models.Model):
     # The first local day the service reports figures for; days before it have no data.
     start_date = models.DateField()
     created_at = models.DateTimeField(default=timezone.now)
+    # When an incident or maintenance listing the service last changed (None: none lists it),
+    # kept by `heliograph.domain.service_times`.
+    changed_at = models.DateTimeField(null=True, blank=True, editable=False)
 
     class Meta:
         ordering = ["position", "id"]
@@ -155,6 +158,9 @@ class Incident(models.Model):
         indexes = [
             models.Index(fields=["page", "closed_at"], name="incident_page_closed"),
             models.Index(fields=["page", "-opened_at"], name="incident_page_opened"),
+            # The open incidents of a page, found without reading its closed history.
+            models.Index(fields=["page", "opened_at"], condition=models.Q(closed_at__isnull=True),
+                         name="incident_page_open"),
         ]
 
     def __str__(self) -> str:
@@ -268,3 +274,37 @@ class AuditEntry(models.Model):
     class Meta:
         ordering = ["-at", "-id"]
         indexes = [models.Index(fields=["page", "-at"], name="audit_page_at")]
+
+
+class DayFigure(models.Model):
+    """The minutes of one local day in each bad state, for a service or (service None) the page.
+
+    Rows exist only for days with some minutes in a bad state, and only up to the page's
+    `FiguresWatermark.through`: a stored day without a row had no downtime. Later days are
+    computed from the events on each read. `heliograph.domain.day_figures` keeps both up to date.
+    """
+
+    page = models.ForeignKey(Page, on_delete=models.CASCADE, related_name="+")
+    service = models.ForeignKey(Service, on_delete=models.CASCADE, null=True, related_name="+")
+    date = models.DateField()
+    degraded_performance = models.FloatField()
+    partial_outage = models.FloatField()
+    major_outage = models.FloatField()
+    worst = models.CharField(max_length=24, choices=_choices(State))
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["page", "service", "date"],
+                                    name="day_figure_unique_service_day"),
+            models.UniqueConstraint(fields=["page", "date"], condition=models.Q(service=None),
+                                    name="day_figure_unique_page_day"),
+        ]
+        indexes = [models.Index(fields=["page", "date"], name="day_figure_page_date")]
+
+
+class FiguresWatermark(models.Model):
+    """The last local day whose figures `DayFigure` holds for a page, in the zone they used."""
+
+    page = models.OneToOneField(Page, on_delete=models.CASCADE, related_name="+")
+    through = models.DateField()
+    time_zone = models.CharField(max_length=64)

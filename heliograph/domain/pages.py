@@ -3,12 +3,14 @@
 from __future__ import annotations
 
 import datetime as dt
+import logging
 import unicodedata
 import zoneinfo
 from collections.abc import Sequence
 from typing import Any
 
 from django.conf import settings
+from django.core.files.storage import default_storage
 from django.db import transaction
 from django.db.models import Q, Value
 from django.db.models.functions import Lower
@@ -35,6 +37,8 @@ PAGE_FIELDS = [
     "subscriptions_enabled",
 ]
 SERVICE_FIELDS = ["name", "description", "group", "position", "start_date"]
+
+logger = logging.getLogger(__name__)
 
 
 def create_page(slug: str, *, title: str, owner: Any, actor: Actor, **fields: Any) -> Page:
@@ -78,12 +82,49 @@ def update_page(page: Page, changes: dict[str, Any], *, actor: Actor) -> Page:
     return page
 
 
-def delete_page(page: Page) -> None:
-    """Delete a page and everything on it."""
+def delete_page(page: Page) -> dict[str, int]:
+    """Delete a page, every row that belongs to it, and its logo files.
+
+    The database cascade removes the page's services, incidents, maintenances, subscribers and
+    webhook subscribers (with their addresses), deliveries and their attempts and posts,
+    linked social accounts, invitations, memberships, import records and its audit log.
+    API tokens and Runstatus keys lose their link to the page, so those limited to it alone
+    grant nothing any more. Users keep their accounts. The logo files are removed after the rows,
+    so a deletion that fails keeps them. Return the number of deleted rows
+    per model label.
+    """
+    page_id, slug = page.pk, page.slug
     with transaction.atomic():
-        if page.logo:
-            page.logo.delete(save=False)
-        page.delete()
+        locked = Page.objects.select_for_update().get(pk=page_id)
+        logo_names = _logo_files(locked)
+        _, deleted = locked.delete()
+    # NOTE: inside a caller's transaction that later rolls back, the page comes back without
+    # its logo file. Every caller (console, API, Runstatus API) runs this in autocommit mode.
+    _delete_files(logo_names)
+    logger.info("page %s (id %s) deleted with %s rows", slug, page_id, sum(deleted.values()))
+    return deleted
+
+
+def _logo_files(page: Page) -> list[str]:
+    """Return the stored logo of the page and any earlier logo file left behind.
+
+    Logo files are named logos/<page id>-<random>.<extension>, and page ids are not reused.
+    """
+    names = {page.logo.name} if page.logo.name else set()
+    try:
+        _, files = default_storage.listdir("logos")
+    except FileNotFoundError:
+        files = []
+    names.update(f"logos/{name}" for name in files if name.startswith(f"{page.pk}-"))
+    return sorted(names)
+
+
+def _delete_files(names: list[str]) -> None:
+    for name in names:
+        try:
+            default_storage.delete(name)
+        except OSError:
+            logger.exception("could not delete the logo file %s of a deleted page", name)
 
 
 def clean_page_fields(values: dict[str, Any], *, partial: bool = False) -> dict[str, Any]:

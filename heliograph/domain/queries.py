@@ -9,6 +9,7 @@ from __future__ import annotations
 import datetime as dt
 import zoneinfo
 from dataclasses import dataclass, field
+from typing import Any
 
 from django.db.models import Prefetch, Q
 from django.utils import timezone
@@ -145,10 +146,16 @@ def incident_timelines(
     page: Page, start: dt.datetime, end: dt.datetime
 ) -> list[derive.IncidentTimeline]:
     """Return the timelines of the page's incidents that overlap [start, end)."""
+    incidents = Incident.objects.filter(page=page).filter(
+        Q(closed_at__isnull=True) | Q(closed_at__gt=start)
+    )
+    if end <= timezone.now():
+        # Only a window that ends in the past needs this filter. Without it, a window that
+        # ends today is read through the index on (page, closed_at), rather than through
+        # the index on `opened_at`, which would scan the whole history.
+        incidents = incidents.filter(opened_at__lt=end)
     incidents = (
-        Incident.objects.filter(page=page, opened_at__lt=end)
-        .filter(Q(closed_at__isnull=True) | Q(closed_at__gt=start))
-        .prefetch_related(
+        incidents.prefetch_related(
             "services",
             Prefetch(
                 "events",
@@ -181,24 +188,72 @@ def outage_figures(
     services: list[Service] | None = None,
 ) -> list[ServiceFigures]:
     """Return per service and per local day the minutes degraded and down, `start` to `end`."""
+    return outage_figures_and_page(page, start, end, now=now, services=services)[0]
+
+
+def outage_figures_and_page(
+    page: Page,
+    start: dt.date,
+    end: dt.date,
+    *,
+    now: dt.datetime | None = None,
+    services: list[Service] | None = None,
+) -> tuple[list[ServiceFigures], list[derive.DayFigures]]:
+    """Return `outage_figures` and the page's own days, where all services' outages merge.
+
+    Days up to the stored watermark come from `DayFigure` rows, two queries whatever the
+    history. Later days (normally only today) are computed from the events of the incidents
+    that overlap them. A service's `segments` cover only those computed days.
+    """
+    from heliograph.domain import day_figures
+
     now = now or timezone.now()
     zone = page_zone(page)
-    window_start = derive.local_day_bounds(start, zone)[0]
-    window_end = derive.local_day_bounds(end, zone)[1]
     if services is None:
         services = list(Service.objects.filter(page=page).order_by("position", "id"))
-    timelines = incident_timelines(page, window_start, window_end)
     today = now.astimezone(zone).date()
+    through = day_figures.stored_through(page)
+    live_start = start if through is None else max(start, through + dt.timedelta(days=1))
 
-    figures = []
-    for service in services:
-        touching = [
-            timeline for timeline in timelines
-            if any(service.pk in event.service_ids for event in timeline.events)
-        ]
-        segments = derive.service_segments(touching, service.pk, now)
-        days = derive.daily_figures(
-            segments, zone, start, end, first_day=service.start_date, today=today
-        )
-        figures.append(ServiceFigures(service=service, days=days, segments=segments))
-    return figures
+    keys: list[int | None] = [service.pk for service in services]
+    stored: dict[int | None, dict[dt.date, Any]] = {key: {} for key in [*keys, None]}
+    stored_end = min(end, through) if through is not None else None
+    if stored_end is not None and start <= stored_end:
+        stored = day_figures.stored_days(page, start, stored_end, [*keys, None])
+
+    live: dict[int, list[derive.DayFigures]] = {}
+    live_page: list[derive.DayFigures] = []
+    segments: dict[int, list[derive.Segment]] = {}
+    if live_start <= end:
+        live, live_page, segments = day_figures.computed_days(page, live_start, end, now,
+                                                              services)
+
+    def days_of(key: int | None, computed: list[derive.DayFigures],
+                first_day: dt.date) -> list[derive.DayFigures]:
+        days = []
+        day = start
+        while day < live_start and day <= end:
+            minutes = derive.day_length_minutes(day, zone)
+            days.append(day_figures.day_from_row(stored[key].get(day), day, minutes))
+            day += dt.timedelta(days=1)
+        days += computed
+        return [_with_data_range(figure, first_day, today) for figure in days]
+
+    figures = [
+        ServiceFigures(service=service,
+                       days=days_of(service.pk, live.get(service.pk, []), service.start_date),
+                       segments=segments.get(service.pk, []))
+        for service in services
+    ]
+    page_first = min((service.start_date for service in services), default=today)
+    return figures, days_of(None, live_page, page_first)
+
+
+def _with_data_range(figure: derive.DayFigures, first_day: dt.date,
+                     today: dt.date) -> derive.DayFigures:
+    """Turn a day before `first_day` or after `today` into a no-data day, as `daily_figures`."""
+    if first_day <= figure.date <= today:
+        return figure
+    return derive.DayFigures(date=figure.date, minutes=figure.minutes,
+                             degraded_performance=0.0, partial_outage=0.0, major_outage=0.0,
+                             no_data=True, worst=None)

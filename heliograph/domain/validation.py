@@ -121,6 +121,13 @@ def check_text(
     return value
 
 
+def check_label(value: str, *, field: str = "name", max_length: int = 100) -> str:
+    """Return an optional one-line label (a token's or a key's name) stripped, or raise
+    InvalidValue naming `field` when it holds a control character or is too long."""
+    return check_text(value, field=field, max_length=max_length, required=False,
+                      multiline=False)
+
+
 E = TypeVar("E", bound=Enum)
 
 

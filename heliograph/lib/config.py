@@ -4,6 +4,7 @@ Each reader rejects a bad value with an `ImproperlyConfigured` error that names 
 what it accepts, so a typo in a deployment fails at start-up instead of at the first request.
 """
 
+import ipaddress
 import os
 import re
 from pathlib import Path
@@ -93,3 +94,17 @@ def env_domain(name: str, default: str) -> str:
             f"{name}={raw!r} is not a host name: give a bare name such as status.example.com."
         )
     return raw
+
+
+def env_networks(name: str) -> list[str]:
+    """Read comma-separated CIDRs such as `10.0.0.0/8,fd00::/8`; return them normalised."""
+    networks = []
+    for item in env_list(name):
+        try:
+            networks.append(str(ipaddress.ip_network(item, strict=False)))
+        except ValueError:
+            raise ImproperlyConfigured(
+                f"{name}: {item!r} is not a network: give CIDRs such as 10.0.0.0/8 or "
+                f"fd00::/8, separated by commas."
+            ) from None
+    return networks

@@ -32,6 +32,7 @@ from heliograph.domain.queries import (
     ServiceFigures,
     local_today,
     outage_figures,
+    outage_figures_and_page,
     page_status,
     page_zone,
 )
@@ -391,12 +392,7 @@ def history_screen(page: Page, number: int, now: dt.datetime) -> dict[str, Any]:
     listing, months = past_incidents(page, number)
     today = local_today(page, now)
     year_start = today - dt.timedelta(days=max(UPTIME_WINDOWS) - 1)
-    figures = outage_figures(page, year_start, today, now=now)
-    first_day = min((item.service.start_date for item in figures), default=today)
-    page_days = derive.daily_figures(
-        derive.page_segments(item.segments for item in figures),
-        page_zone(page), year_start, today, first_day=first_day, today=today,
-    )
+    figures, page_days = outage_figures_and_page(page, year_start, today, now=now)
     states = {item.service.pk: DisplayState.OPERATIONAL for item in figures}
     rows = service_rows(figures, states, STRIP_DAYS)
     return {

@@ -26,6 +26,7 @@ from django.views.decorators.gzip import gzip_page
 from django.views.decorators.http import require_safe
 
 from heliograph.domain.queries import page_status, page_zone
+from heliograph.edge import marking as edge_marking
 from heliograph.public import presenter, screens
 from heliograph.public.routing import PATH_PREFIX, PageRoute, resolve_route
 from heliograph.public.timefmt import time_element, zone_abbreviations
@@ -106,6 +107,7 @@ def public_view(*, landing_at_root: bool = False) -> Callable[[PageView], PageVi
             except Http404 as error:
                 return not_found(request, route, _message(error))
             response.setdefault("Content-Language", route.page.language)
+            edge_marking.label(request, response, route.page, timezone.now())
             return response
 
         # The views only read, so a POST gets 405 with an Allow header; without the exemption

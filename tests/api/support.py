@@ -27,6 +27,7 @@ from heliograph.domain.models import (
 )
 from heliograph.domain.pages import PAGE_FIELDS
 from heliograph.domain.vocab import State, Status
+from heliograph.notifications import subscribers
 
 # A Tuesday in November, away from any DST change in the zones the tests use.
 NOW = dt.datetime(2026, 11, 3, 12, 0, tzinfo=dt.UTC)
@@ -173,6 +174,7 @@ BODIES: dict[str, dict[str, Any]] = {
     "POST /pages": {"slug": "fresh", "title": "Fresh"},
     "PATCH /pages/{slug}": {"title": "Renamed"},
     "POST /pages/{slug}/services": {"name": "Search"},
+    "POST /pages/{slug}/subscribers": {"kind": "email", "address": "new@example.com"},
     "PATCH /pages/{slug}/services/{service_id}": {"description": "Full-text search."},
     "POST /pages/{slug}/incidents": {
         "title": "Slow search", "text": "Looking into it.", "state": "degraded_performance",
@@ -218,11 +220,12 @@ class Objects:
     incident_id: int
     event_id: int
     maintenance_id: int
+    subscriber_id: int
 
     def url(self, route: Route, *, slug: str | None = None) -> str:
         return route.url(slug=slug or self.slug, service_id=self.service_id,
                          incident_id=self.incident_id, event_id=self.event_id,
-                         maintenance_id=self.maintenance_id)
+                         maintenance_id=self.maintenance_id, subscriber_id=self.subscriber_id)
 
 
 def fill(page: Page, user: User) -> Objects:
@@ -237,5 +240,8 @@ def fill(page: Page, user: User) -> Objects:
         page, title="Database upgrade", description="", starts_at=start,
         ends_at=start + dt.timedelta(hours=1), services=[service], actor=actor,
     )
+    subscriber = subscribers.add_subscriber(page, email=f"reader@{page.slug}.example",
+                                            services=None, actor=actor)
     assert incident.latest_event is not None
-    return Objects(page.slug, service.pk, incident.pk, incident.latest_event.pk, maintenance.pk)
+    return Objects(page.slug, service.pk, incident.pk, incident.latest_event.pk, maintenance.pk,
+                   subscriber.pk)

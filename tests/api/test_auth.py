@@ -59,6 +59,10 @@ NEEDS: dict[str, Role | None] = {
     "POST /pages/{slug}/incidents/{incident_id}/events": Role.EDITOR,
     "PATCH /pages/{slug}/incidents/{incident_id}/events/{event_id}": Role.EDITOR,
     "POST /pages/{slug}/incidents/{incident_id}/close": Role.EDITOR,
+    "GET /pages/{slug}/incidents/{incident_id}/deliveries": Role.VIEWER,
+    "GET /pages/{slug}/subscribers": Role.EDITOR,
+    "POST /pages/{slug}/subscribers": Role.EDITOR,
+    "DELETE /pages/{slug}/subscribers/{subscriber_id}": Role.EDITOR,
     "GET /pages/{slug}/maintenances": Role.VIEWER,
     "POST /pages/{slug}/maintenances": Role.EDITOR,
     "GET /pages/{slug}/maintenances/{maintenance_id}": Role.VIEWER,
@@ -207,7 +211,8 @@ def test_ids_of_another_page_are_404(acme, other, api, page):
 
     for route in ID_ROUTES:
         url = route.url(slug="acme", service_id=other.service_id, incident_id=other.incident_id,
-                        event_id=other.event_id, maintenance_id=other.maintenance_id)
+                        event_id=other.event_id, maintenance_id=other.maintenance_id,
+                        subscriber_id=other.subscriber_id)
         response = call(api, route, url, body_for(route))
 
         assert response.status_code == 404, (str(route), response.content[:300])

@@ -57,7 +57,7 @@ def test_document_lists_every_url_conf_route():
     documented = set(openapi()["paths"])
 
     assert documented == url_conf_paths()
-    assert len(documented) == 17
+    assert len(documented) == 20
 
 
 def test_every_operation_has_summary_and_unique_id():
@@ -98,6 +98,7 @@ def test_creating_operations_answer_201():
         "POST /pages/{slug}/incidents/backfill",
         "POST /pages/{slug}/incidents/{incident_id}/events", "POST /pages/{slug}/maintenances",
         "POST /pages/{slug}/maintenances/{maintenance_id}/events",
+        "POST /pages/{slug}/subscribers",
     }
 
 

@@ -7,66 +7,16 @@ instead of skipping them, so a CI run cannot pass without having run them.
 from __future__ import annotations
 
 import io
-from collections.abc import Callable, Iterator
-from typing import Any
+from collections.abc import Callable
 
 import pytest
 from django.core.management import call_command
-from playwright.sync_api import Browser, BrowserContext, Playwright, sync_playwright
 
 from heliograph.domain import pages
 from heliograph.domain.audit import Actor
 from heliograph.domain.management.commands.demo import DEMO_SLUG
 from heliograph.domain.models import Incident, Maintenance, Page
 from heliograph.domain.vocab import MaintenanceStatus
-from tests.browser.support import CHROMIUM, CHROMIUM_SWITCHES, DESKTOP, Tab, missing_chromium
-
-
-@pytest.fixture(scope="session")
-def playwright_driver() -> Iterator[Playwright]:
-    with sync_playwright() as driver:
-        yield driver
-
-
-@pytest.fixture(scope="session")
-def browser(playwright_driver: Playwright) -> Iterator[Browser]:
-    problem = missing_chromium()
-    if problem:
-        pytest.fail(problem, pytrace=False)
-    browser = playwright_driver.chromium.launch(executable_path=CHROMIUM,
-                                                args=list(CHROMIUM_SWITCHES))
-    yield browser
-    browser.close()
-
-
-@pytest.fixture
-def open_tab(browser: Browser) -> Iterator[Callable[..., Tab]]:
-    """Open a URL in a new browser context and return it as a `Tab`.
-
-    Keyword arguments go to `Browser.new_context` (viewport, color_scheme, timezone_id,
-    java_script_enabled, ...); `width` is a shortcut for a viewport of that width. A phone
-    width also emulates a touch screen with a mobile viewport.
-    """
-    contexts: list[BrowserContext] = []
-
-    def open_url(url: str, *, width: int = DESKTOP, wait: bool = True,
-                 **options: Any) -> Tab:
-        options.setdefault("viewport", {"width": width, "height": 900 if width > 600 else 740})
-        options.setdefault("locale", "en-US")
-        if width <= 600:
-            options.setdefault("is_mobile", True)
-            options.setdefault("has_touch", True)
-            options.setdefault("device_scale_factor", 2)
-        context = browser.new_context(**options)
-        contexts.append(context)
-        tab = Tab(context.new_page())
-        if wait:
-            tab.goto(url)
-        return tab
-
-    yield open_url
-    for context in contexts:
-        context.close()
 
 
 @pytest.fixture

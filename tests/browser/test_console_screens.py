@@ -102,7 +102,8 @@ def test_error_state_fits(live_server: Any, open_tab: Callable[..., Tab], owner:
     tab.page.get_by_label("Title").fill("Night work")
     tab.page.get_by_label("Starts (Europe/Berlin)").fill("2026-10-25T02:30")
     tab.page.get_by_label("Ends (Europe/Berlin)").fill("2026-10-25T01:00")
-    tab.page.get_by_role("button", name="Schedule the maintenance").click()
+    with tab.page.expect_navigation(wait_until="load"):
+        tab.page.get_by_role("button", name="Schedule the maintenance").click()
 
     assert tab.locator(".form-problems").is_visible()
     assert tab.locator("#id_starts_at-fold").is_visible()

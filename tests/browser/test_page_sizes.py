@@ -37,7 +37,8 @@ def test_page_without_services(live_server: Any, open_tab: Callable[..., Tab],
     assert tab.locator("#banner-heading").inner_text().casefold() == "operational"
     assert tab.locator("ol.strip").count() == 0
     assert tab.locator("#services-heading").count() == 0
-    assert tab.locator("footer .footer-nav a").count() == 3
+    # Current status, history, past maintenances, and the Atom, RSS and iCalendar feeds.
+    assert tab.locator("footer .footer-nav a").count() == 6
     assert tab.problems() == []
 
 

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import os
 import shutil
+import signal
 import subprocess
 import sys
 from collections.abc import Callable
@@ -62,3 +63,20 @@ def admin(data_dir: Path) -> Run:
         )
 
     return run
+
+
+def stop_server(server: subprocess.Popen[Any]) -> bool:
+    """Stop Granian as a supervisor does: SIGTERM to the main process, which stops the workers.
+
+    Return False when it was still running 20 s later and had to be killed.
+    """
+    if server.poll() is not None:
+        return True
+    server.terminate()
+    try:
+        server.wait(timeout=20)
+    except subprocess.TimeoutExpired:
+        os.killpg(server.pid, signal.SIGKILL)
+        server.wait()
+        return False
+    return True

@@ -37,7 +37,8 @@ def test_demo_from_command_line_is_idempotent(admin: Run) -> None:
     assert second.returncode == 0, second.stderr
     assert "already exists" in second.stdout
     assert listed.stdout.splitlines() == [
-        "demo\tHeliograph Demo\tEurope/Zurich\towners: demo@example.com"
+        "demo\tHeliograph Demo\tEurope/Zurich\towners: demo@example.com",
+        "github\tGitHub (sample)\tEtc/UTC\towners: demo@example.com",
     ]
 
 

@@ -122,5 +122,5 @@ def test_page_without_action_shows_usage(admin: Run) -> None:
     result = admin("page")
 
     assert result.returncode == 2
-    assert "{create,list}" in result.stderr
+    assert "{create,list,dump,load}" in result.stderr
     assert "Traceback" not in result.stderr

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import os
-import signal
 import socket
 import subprocess
 import time
@@ -13,7 +11,7 @@ from pathlib import Path
 import httpx
 import pytest
 
-from tests.commands.conftest import ADMIN, Run, admin_environment
+from tests.commands.conftest import ADMIN, Run, admin_environment, stop_server
 
 
 def free_port() -> int:
@@ -39,17 +37,6 @@ def child_pids(pid: int) -> list[int]:
     return [int(child) for child in children]
 
 
-def stop(server: subprocess.Popen[str]) -> None:
-    """Stop Granian as a supervisor does: SIGTERM to the main process, which stops the workers."""
-    if server.poll() is None:
-        server.terminate()
-        try:
-            server.wait(timeout=20)
-        except subprocess.TimeoutExpired:
-            os.killpg(server.pid, signal.SIGKILL)
-            server.wait()
-
-
 @pytest.fixture
 def served(data_dir: Path) -> Iterator[tuple[subprocess.Popen[str], int]]:
     port = free_port()
@@ -61,7 +48,7 @@ def served(data_dir: Path) -> Iterator[tuple[subprocess.Popen[str], int]]:
     try:
         yield server, port
     finally:
-        stop(server)
+        stop_server(server)
 
 
 def test_serve_answers_through_django(served: tuple[subprocess.Popen[str], int]) -> None:
@@ -81,8 +68,11 @@ def test_serve_starts_requested_workers(served: tuple[subprocess.Popen[str], int
 
     arguments = Path(f"/proc/{server.pid}/cmdline").read_text().split("\0")
     assert len(child_pids(server.pid)) == 2
-    assert arguments[arguments.index("--interface") + 1] == "wsgi"
-    assert arguments[arguments.index("--blocking-threads") + 1] == "8"
+    environment = Path(f"/proc/{server.pid}/environ").read_bytes().split(b"\0")
+    assert arguments[arguments.index("--interface") + 1] == "asgi"
+    assert "heliograph.asgi:application" in arguments
+    assert b"HELIOGRAPH_WEB_THREADS=8" in environment
+    assert b"HELIOGRAPH_LOG_FORMAT=json" in environment
 
 
 def test_serve_collects_static_files_first(served: tuple[subprocess.Popen[str], int],
@@ -99,7 +89,7 @@ def test_serve_stops_on_sigterm(served: tuple[subprocess.Popen[str], int]) -> No
     wait_for_http(f"http://127.0.0.1:{port}/", server)
     workers = child_pids(server.pid)
 
-    stop(server)
+    stop_server(server)
 
     assert server.returncode == 0
     assert not [pid for pid in workers if Path(f"/proc/{pid}").exists()]
@@ -109,7 +99,7 @@ def test_serve_prints_address(served: tuple[subprocess.Popen[str], int]) -> None
     server, port = served
     wait_for_http(f"http://127.0.0.1:{port}/", server)
 
-    stop(server)
+    stop_server(server)
 
     assert server.stderr is not None
     expected = f"Serving Heliograph on http://127.0.0.1:{port}/ with 2 worker processes of 8"

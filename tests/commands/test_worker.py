@@ -9,9 +9,12 @@ import subprocess
 import time
 from pathlib import Path
 
+from django.conf import settings
 from huey.contrib.djhuey import HUEY
 
+from heliograph.domain.management.commands.worker import queue_catch_up
 from heliograph.domain.tasks import advance_maintenances
+from heliograph.notifications.tasks import send_deliveries
 from tests.commands.conftest import ADMIN, Run, admin_environment
 
 # A page whose maintenances follow their window, with one whose window began an hour ago, and
@@ -82,3 +85,22 @@ def test_maintenance_task_runs_every_minute() -> None:
         due = HUEY.read_periodic(dt.datetime(2026, 3, 29, 1, minute))
 
         assert advance_maintenances.task_class in [type(task) for task in due], minute
+
+
+def test_start_queues_two_sendings() -> None:
+    before = {task.id for task in HUEY.pending()}
+    started = dt.datetime.now(dt.UTC).replace(tzinfo=None)
+
+    queue_catch_up()
+
+    # A task with a delay waits in the queue too, until the consumer reads its `eta`.
+    queued = [task for task in HUEY.pending()
+              if task.id not in before and type(task) is send_deliveries.task_class]
+    now = [task for task in queued if task.eta is None]
+    later = [task for task in queued if task.eta is not None]
+    assert len(now) >= 1
+    assert len(later) == 1
+    # Huey keeps the time a task is due in UTC, without a zone.
+    delay = (later[0].eta - started).total_seconds()
+    lease = settings.HELIOGRAPH_DELIVERY_LEASE_SECONDS
+    assert lease < delay < lease + 5

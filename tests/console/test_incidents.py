@@ -236,7 +236,7 @@ def test_open_started_in_future_is_rejected(page, editor):
     response = post_form(signed_in(editor), url("incident-new"), url("incident-new"),
                          opening(at="2026-03-10T12:00"))
 
-    assert response.status_code == 422
+    assert response.status_code == 409
     assert "in the future" in field_errors(response, "id_at")
     assert "12:00 CET" in field_errors(response, "id_at")
     assert "+00:00" not in field_errors(response, "id_at")
@@ -399,7 +399,7 @@ def test_update_before_previous_event_names_time(incident, editor):
                          update(**{"update-at": "2026-03-10T09:30"}))
 
     # The incident opened at 09:00 UTC, 10:00 in Berlin.
-    assert response.status_code == 422
+    assert response.status_code == 409
     assert "before the previous event" in field_errors(response, "id_update-at")
     assert incident.events.count() == 1
 
@@ -413,7 +413,7 @@ def test_update_to_closed_incident_keeps_text(incident, editor):
                            {**update(**{"update-text": "Typed before it closed."}),
                             once.FIELD: token})
 
-    assert response.status_code == 422
+    assert response.status_code == 409
     assert "closed while you were writing" in text_of(response)
     assert textarea_value(response, "update-text") == "Typed before it closed."
 

@@ -383,7 +383,7 @@ def test_update_after_completion_keeps_text(maintenance, editor, actor):
         "update-status": "in_progress", "update-text": "Typed meanwhile.", "update-at": "",
         once.FIELD: token})
 
-    assert response.status_code == 422
+    assert response.status_code == 409
     assert "completed while you were writing" in text_of(response)
     assert textarea_value(response, "update-text") == "Typed meanwhile."
 

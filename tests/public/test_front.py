@@ -471,7 +471,8 @@ def test_front_links_to_history_and_past_maintenances(
 ) -> None:
     nav = get_dom("/").one("nav", cls="more-links")
 
-    assert [a.attrs["href"] for a in nav.find_all("a")] == ["/history", "/maintenances"]
+    assert [a.attrs["href"] for a in nav.find_all("a")] == ["/history", "/maintenances",
+                                                           "/subscribe"]
 
 
 def test_long_latest_update_shortened_on_front(page, open_incident, get):

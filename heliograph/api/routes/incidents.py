@@ -9,7 +9,14 @@ from ninja import Query, Router, Status
 
 from heliograph.api import access, present
 from heliograph.api.pagination import DEFAULT_LIMIT, paginate
-from heliograph.api.routes.common import ERRORS, Cursor, Limit, PathId
+from heliograph.api.routes.common import (
+    ERRORS,
+    Cursor,
+    Limit,
+    PathId,
+    TitlePrefix,
+    with_title_prefix,
+)
 from heliograph.api.schemas import (
     EventTextUpdate,
     IncidentBackfill,
@@ -34,9 +41,11 @@ Which = Annotated[Literal["open", "closed", "all"],
 @router.get("/{slug}/incidents", response={200: IncidentList, **ERRORS},
             summary="List incidents, newest first")
 def list_incidents(request: HttpRequest, slug: str, status: Which = "all",
-                   cursor: Cursor = None, limit: Limit = DEFAULT_LIMIT) -> Any:
+                   title_prefix: TitlePrefix = None, cursor: Cursor = None,
+                   limit: Limit = DEFAULT_LIMIT) -> Any:
     page = access.get_page(request, slug)
     incidents = Incident.objects.filter(page=page).prefetch_related("services")
+    incidents = with_title_prefix(incidents, title_prefix)
     if status == "open":
         incidents = incidents.filter(closed_at__isnull=True)
     elif status == "closed":

@@ -9,7 +9,14 @@ from ninja import Query, Router, Status
 
 from heliograph.api import access, present
 from heliograph.api.pagination import DEFAULT_LIMIT, paginate
-from heliograph.api.routes.common import ERRORS, Cursor, Limit, PathId
+from heliograph.api.routes.common import (
+    ERRORS,
+    Cursor,
+    Limit,
+    PathId,
+    TitlePrefix,
+    with_title_prefix,
+)
 from heliograph.api.schemas import (
     MaintenanceClose,
     MaintenanceCreate,
@@ -32,9 +39,11 @@ Which = Annotated[
 @router.get("/{slug}/maintenances", response={200: MaintenanceList, **ERRORS},
             summary="List maintenances, latest window first")
 def list_maintenances(request: HttpRequest, slug: str, status: Which = "all",
-                      cursor: Cursor = None, limit: Limit = DEFAULT_LIMIT) -> Any:
+                      title_prefix: TitlePrefix = None, cursor: Cursor = None,
+                      limit: Limit = DEFAULT_LIMIT) -> Any:
     page = access.get_page(request, slug)
     maintenances = Maintenance.objects.filter(page=page).prefetch_related("services")
+    maintenances = with_title_prefix(maintenances, title_prefix)
     if status != "all":
         maintenances = maintenances.filter(status=status)
     rows, next_cursor = paginate(maintenances, ["-starts_at", "-id"], cursor, limit)

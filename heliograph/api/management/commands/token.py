@@ -10,8 +10,10 @@ from django.db.models import Q
 from django.utils import timezone
 
 from heliograph.api.models import ApiToken, hash_token
+from heliograph.domain.errors import InvalidValue
 from heliograph.domain.management.commands._common import find_page, find_user
 from heliograph.domain.models import Membership, Page, Role
+from heliograph.domain.validation import check_label
 
 
 class Command(BaseCommand):
@@ -56,9 +58,10 @@ class Command(BaseCommand):
         chosen = [find_page(slug, option="--page") for slug in options["pages"]]
         for page in chosen:
             self.check_role(user, page, write=options["write"])
-        name = options["name"].strip()
-        if len(name) > 100:
-            raise CommandError("--name: the name is longer than 100 characters. Shorten it.")
+        try:
+            name = check_label(options["name"])
+        except InvalidValue as error:
+            raise CommandError(f"--name: {error.message}") from None
 
         with transaction.atomic():
             token, raw = ApiToken.issue(user, chosen, can_write=options["write"], name=name)

@@ -1,4 +1,7 @@
-"""`heliograph-admin demo`: create the demo page `demo` if it does not exist yet.
+"""`heliograph-admin demo`: create the demo pages `demo` and `github` if they do not exist yet.
+
+The page `github` shows real incident history, imported from the public-domain GitHub sample
+(heliograph/importers/samples/github). The rest of this text is about the page `demo`.
 
 The page has 6 services in 2 groups and 120 days of history relative to today. Some incidents
 cross midnight, two overlap on the API, and one spans the clock change on each day in those
@@ -25,6 +28,7 @@ from heliograph.domain.incidents import PastEvent
 from heliograph.domain.management.commands import _demo_content as content
 from heliograph.domain.models import Page, Service
 from heliograph.domain.vocab import MaintenanceStatus
+from heliograph.importers.demo import GITHUB_SLUG, create_github_page
 
 DEMO_SLUG = "demo"
 DEMO_TITLE = "Heliograph Demo"
@@ -40,14 +44,18 @@ CLOCK_CHANGE_LEAD = dt.timedelta(minutes=40)
 
 class Command(BaseCommand):
     help = (
-        f"Create the demo page {DEMO_SLUG!r} with {HISTORY_DAYS} days of history, owned by "
-        f"{DEMO_EMAIL}, unless it exists."
+        f"Create the demo page {DEMO_SLUG!r} with {HISTORY_DAYS} days of history, and the page "
+        f"{GITHUB_SLUG!r} with real GitHub incidents, owned by {DEMO_EMAIL}, unless they exist."
     )
 
     def handle(self, *args: Any, **options: Any) -> None:
+        self.create_demo_page()
+        self.create_github_page()
+        self.print_login()
+
+    def create_demo_page(self) -> None:
         if Page.objects.filter(slug=DEMO_SLUG).exists():
             self.stdout.write(f"The demo page {DEMO_SLUG!r} already exists: nothing changed.")
-            self.print_login()
             return
         try:
             with transaction.atomic():
@@ -57,14 +65,25 @@ class Command(BaseCommand):
                 raise
             # Another `demo` run created the page between the check above and this one.
             self.stdout.write(f"The demo page {DEMO_SLUG!r} already exists: nothing changed.")
-            self.print_login()
             return
         self.stdout.write(
             f"Created the demo page {DEMO_SLUG!r} ({DEMO_TITLE}) with "
             f"{page.services.count()} services, {page.incidents.count()} incidents and "
             f"{page.maintenances.count()} maintenances."
         )
-        self.print_login()
+
+    def create_github_page(self) -> None:
+        page = None
+        if not Page.objects.filter(slug=GITHUB_SLUG).exists():
+            page = create_github_page(demo_user())
+        if page is None:
+            self.stdout.write(f"The demo page {GITHUB_SLUG!r} already exists: nothing changed.")
+            return
+        self.stdout.write(
+            f"Created the demo page {GITHUB_SLUG!r} ({page.title}) with "
+            f"{page.services.count()} services and {page.incidents.count()} incidents, "
+            "imported from the public-domain GitHub sample."
+        )
 
     def print_login(self) -> None:
         user = get_user_model().objects.filter(email=DEMO_EMAIL).first()

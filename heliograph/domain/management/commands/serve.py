@@ -1,7 +1,10 @@
 """`heliograph-admin serve`: run Heliograph under Granian, the production HTTP server.
 
-Granian's WSGI interface, with 8 threads per worker process, served the most requests per
-second in the comparison recorded in docs/benchmarks.md (bench/run.py).
+Granian runs `heliograph.asgi:application` with its ASGI interface: the response cache of
+`heliograph.edge` sends stored public responses itself and runs Django's WSGI handler on
+8 threads per worker process for everything else. Django alone was fastest under Granian's
+WSGI interface with 8 threads (docs/benchmarks.md). With the cache layer, the demo front page
+got 330 to 600 times the requests per second of that setup (bench/README.md).
 The command collects the static files, checks that the address is free, then replaces its own
 process with Granian, so signals (Ctrl-C, SIGTERM from a supervisor) reach the server directly.
 """
@@ -16,10 +19,12 @@ import socket
 import sys
 from typing import Any
 
+from django.conf import settings
 from django.core.management import call_command
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
 from heliograph.lib.config import env_str
+from heliograph.lib.metrics import clear_metrics_directory
 
 GRANIAN_LOG_LEVELS = {"critical", "error", "warning", "warn", "info", "debug"}
 
@@ -47,7 +52,7 @@ def worker_count(raw: str) -> int:
 
 
 class Command(BaseCommand):
-    help = "Run the production HTTP server (Granian, WSGI) after collecting the static files."
+    help = "Run the production HTTP server (Granian, ASGI) after collecting the static files."
 
     def add_arguments(self, parser: CommandParser) -> None:
         parser.add_argument("--host", default="127.0.0.1",
@@ -64,16 +69,24 @@ class Command(BaseCommand):
         threads = options["threads"]
         self.check_address(host, port)
         call_command("collectstatic", interactive=False, verbosity=0)
+        if settings.HELIOGRAPH_METRICS_DIR:
+            # The counts of processes that ended before this start would otherwise be added
+            # to every scrape for good.
+            clear_metrics_directory(settings.HELIOGRAPH_METRICS_DIR)
         shown_host = f"[{host}]" if ":" in host else host
         self.stderr.write(
             f"Serving Heliograph on http://{shown_host}:{port}/ with {workers} worker "
-            f"process{'es' if workers > 1 else ''} of {threads} threads (Granian, WSGI).",
+            f"process{'es' if workers > 1 else ''} of {threads} threads (Granian, ASGI).",
             style_func=str,
         )
         sys.stderr.flush()
         sys.stdout.flush()
+        # The ASGI application reads its thread count from the environment.
+        os.environ["HELIOGRAPH_WEB_THREADS"] = str(threads)
+        # A server logs one JSON object per line unless the operator chose plain lines.
+        os.environ.setdefault("HELIOGRAPH_LOG_FORMAT", "json")
         # The arguments are a fixed list plus validated options, not shell text.
-        os.execv(sys.executable, granian_command(host, port, workers, threads))  # noqa: S606
+        os.execv(sys.executable, granian_command(host, port, workers))  # noqa: S606
 
     def check_address(self, host: str, port: int) -> None:
         """Reject a host that is not an IP address of this machine, or a port already in use."""
@@ -100,21 +113,18 @@ class Command(BaseCommand):
                 ) from None
 
 
-def granian_command(host: str, port: int, workers: int, threads: int) -> list[str]:
+def granian_command(host: str, port: int, workers: int) -> list[str]:
     log_level = env_str("LOG_LEVEL", "INFO").lower()
     if log_level not in GRANIAN_LOG_LEVELS:
         log_level = "info"
     return [
         sys.executable, "-m", "granian",
-        "--interface", "wsgi",
+        "--interface", "asgi",
         "--host", host,
         "--port", str(port),
         "--workers", str(workers),
-        # Granian's default for WSGI is hundreds of threads per worker. 8 served more requests
-        # per second, with a lower 99th percentile latency, in docs/benchmarks.md.
-        "--blocking-threads", str(threads),
         "--no-ws",
         "--respawn-failed-workers",
         "--log-level", log_level,
-        "heliograph.wsgi:application",
+        "heliograph.asgi:application",
     ]

@@ -35,4 +35,18 @@ class Command(BaseCommand):
             f"queue: {queue}.",
             style_func=str,
         )
+        queue_catch_up()
         call_command("run_huey", workers=options["threads"], worker_type="thread")
+
+
+def queue_catch_up() -> None:
+    """Queue a sending of the due deliveries now, and another once a lease has run out.
+
+    After a restart, what was recorded while no worker ran goes out at once instead of at
+    the next minute's sweep, and what a worker that died had claimed goes out as soon as its
+    claim lapses.
+    """
+    from heliograph.notifications.tasks import send_deliveries
+
+    send_deliveries()
+    send_deliveries.schedule(delay=settings.HELIOGRAPH_DELIVERY_LEASE_SECONDS + 1)
