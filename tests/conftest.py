@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import datetime as dt
 import os
-from collections.abc import Callable
+import threading
+from collections.abc import Callable, Iterable, Iterator
 from typing import Any
 
 import pytest
@@ -32,6 +33,76 @@ def fast_test_settings(settings: Any) -> None:
         "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
     }
     settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+
+
+class InFlight:
+    """A WSGI wrapper that counts the requests the live server is still answering.
+
+    The live server's threads share the test's in-memory SQLite connection, so the flush after
+    a test must wait for them: a request still reading a table makes `DELETE FROM` on it fail
+    with "database table is locked".
+    """
+
+    def __init__(self, app: Callable[..., Iterable[bytes]]) -> None:
+        self.app = app
+        self.count = 0
+        self.changed = threading.Condition()
+
+    def _add(self, step: int) -> None:
+        with self.changed:
+            self.count += step
+            self.changed.notify_all()
+
+    def __call__(self, environ: dict[str, Any], start_response: Callable[..., Any]) -> Any:
+        self._add(1)
+        try:
+            body = self.app(environ, start_response)
+        except BaseException:
+            self._add(-1)
+            raise
+        return _Closing(body, lambda: self._add(-1))
+
+    def wait_idle(self, timeout: float) -> bool:
+        with self.changed:
+            return self.changed.wait_for(lambda: self.count == 0, timeout)
+
+
+class _Closing:
+    """A response body that calls `done` once, when the server closes it."""
+
+    def __init__(self, body: Iterable[bytes], done: Callable[[], None]) -> None:
+        self.body = body
+        self.done: Callable[[], None] | None = done
+
+    def __iter__(self) -> Iterator[bytes]:
+        return iter(self.body)
+
+    def close(self) -> None:
+        try:
+            close = getattr(self.body, "close", None)
+            if close is not None:
+                close()
+        finally:
+            if self.done is not None:
+                self.done, done = None, self.done
+                done()
+
+
+@pytest.fixture(autouse=True)
+def live_server_idle(request: pytest.FixtureRequest) -> Iterator[None]:
+    """Before a test that used the live server flushes the database, let its requests end."""
+    if "live_server" not in request.fixturenames:
+        yield
+        return
+    # Asked for here so that this fixture ends before the flush does.
+    request.getfixturevalue("transactional_db")
+    httpd = request.getfixturevalue("live_server").thread.httpd
+    app = httpd.get_app()
+    if not isinstance(app, InFlight):
+        app = InFlight(app)
+        httpd.set_app(app)
+    yield
+    assert app.wait_idle(timeout=30), f"the live server still answers {app.count} request(s)"
 
 
 @pytest.fixture
