@@ -36,12 +36,29 @@ def fast_test_settings(settings: Any) -> None:
     settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
 
 
+@pytest.fixture(scope="session")
+def django_db_modify_db_settings(django_db_modify_db_settings_parallel_suffix: None,
+                                 tmp_path_factory: pytest.TempPathFactory) -> None:
+    """Give each test process an SQLite test database in a file, as in production.
+
+    An in-memory test database is shared between connections through SQLite's shared cache,
+    whose table locks fail at once with "database table is locked" instead of waiting. The
+    live server answers each request on its own connection, so a page read while an API write
+    was open failed. In a file, WAL lets readers go on and writers wait on the busy timeout.
+    """
+    from django.conf import settings
+
+    database = settings.DATABASES["default"]
+    if database["ENGINE"] == "django.db.backends.sqlite3":
+        name = tmp_path_factory.mktemp("database") / "test.sqlite3"
+        database.setdefault("TEST", {})["NAME"] = str(name)
+
+
 class InFlight:
     """Counts the requests the live server has accepted and not yet answered.
 
-    The live server's threads share the test's in-memory SQLite connection, so the flush after
-    a test must wait for them: a request still reading a table makes `DELETE FROM` on it fail
-    with "database table is locked". A connection counts from the moment it is accepted until
+    A request that outlives its test would read or write the next test's data, or meet the
+    flush between them. A connection counts from the moment it is accepted until
     its first request is answered, and each later request on it while it is answered, so an
     idle keep-alive connection does not count.
     """
