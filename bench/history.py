@@ -127,7 +127,9 @@ class Child:
 
 def start_child(label: str, days: int, options: argparse.Namespace, scratch: Path) -> Child:
     """Start the process that builds one history (or opens an existing one)."""
-    existing = options.existing[0 if label == "short" else 1] if options.existing else None
+    existing = None
+    if options.existing:
+        existing = options.existing[0 if label == "short" else 1]
     data_dir = existing or str(scratch / label)
     Path(data_dir).mkdir(exist_ok=True)
     env = {**os.environ, "HELIOGRAPH_DATA_DIR": data_dir,

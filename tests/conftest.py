@@ -43,8 +43,8 @@ def django_db_modify_db_settings(django_db_modify_db_settings_parallel_suffix: N
 
     An in-memory test database is shared between connections through SQLite's shared cache,
     whose table locks fail at once with "database table is locked" instead of waiting. The
-    live server answers each request on its own connection, so a page read while an API write
-    was open failed. In a file, WAL lets readers go on and writers wait on the busy timeout.
+    live server handles each request on its own connection, so a page read during an open API
+    write failed. In a file, WAL lets readers go on and writers wait on the busy timeout.
     """
     from django.conf import settings
 
@@ -55,12 +55,12 @@ def django_db_modify_db_settings(django_db_modify_db_settings_parallel_suffix: N
 
 
 class InFlight:
-    """Counts the requests the live server has accepted and not yet answered.
+    """Counter of the requests the live server has accepted and not yet responded to.
 
     A request that outlives its test would read or write the next test's data, or meet the
-    flush between them. A connection counts from the moment it is accepted until
-    its first request is answered, and each later request on it while it is answered, so an
-    idle keep-alive connection does not count.
+    flush between them. A connection counts from its accept until the response to its first
+    request, and each later request on it counts until its response. An idle keep-alive
+    connection does not count.
     """
 
     def __init__(self, httpd: Any) -> None:

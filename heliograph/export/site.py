@@ -89,7 +89,7 @@ class ExportError(Exception):
 
 @dataclass
 class ExportResult:
-    """What one export wrote: the directory it published and the files in it."""
+    """The result of one export: the directory it published and the files in it."""
 
     directory: Path
     version_directory: Path
